@@ -1,0 +1,29 @@
+namespace DopCompiler.Model;
+
+/// <summary>Every <c>DOP0xx</c> code the model layer raises; README's diagnostics table lists meaning and fix.</summary>
+public static class DiagnosticCodes
+{
+    /// <summary>libtorch or TorchSharp's native shim cannot be loaded.</summary>
+    public const string NativeLoad = "DOP001";
+
+    /// <summary>A safetensors file is malformed (header, offsets, sizes, dtype).</summary>
+    public const string SafetensorsFormat = "DOP002";
+
+    /// <summary>A checkpoint lacks a tensor the architecture needs, or a tensor has the wrong shape.</summary>
+    public const string MissingTensor = "DOP003";
+
+    /// <summary>A config.json / preprocessor_config.json is missing, malformed or describes an unsupported model.</summary>
+    public const string ModelConfig = "DOP004";
+
+    /// <summary>A checkpoint file or folder does not exist.</summary>
+    public const string ModelNotFound = "DOP005";
+
+    /// <summary>A pruning policy does not fit the model (layer count, groups, values out of range).</summary>
+    public const string PolicyMismatch = "DOP006";
+
+    /// <summary>The requested device (CUDA) is not available.</summary>
+    public const string DeviceUnavailable = "DOP007";
+
+    /// <summary>A prompt is malformed for the model (no image token where an image is given, etc.).</summary>
+    public const string PromptLayout = "DOP008";
+}
