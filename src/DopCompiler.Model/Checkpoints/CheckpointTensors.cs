@@ -1,0 +1,165 @@
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace DopCompiler.Model.Checkpoints;
+
+/// <summary>
+/// All tensors of a Hugging Face checkpoint folder: one <c>model.safetensors</c>, or shards named by
+/// <c>model.safetensors.index.json</c>. Tensors are memory-mapped and converted to the compute dtype on load.
+/// </summary>
+public sealed class CheckpointTensors : IDisposable
+{
+    public const string SingleFileName = "model.safetensors";
+    public const string IndexFileName = "model.safetensors.index.json";
+
+    private readonly Dictionary<string, SafetensorsFile> _fileByTensor;
+    private readonly List<SafetensorsFile> _files;
+
+    private CheckpointTensors(string folder, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileByTensor)
+    {
+        Folder = folder;
+        _files = files;
+        _fileByTensor = fileByTensor;
+    }
+
+    public string Folder { get; }
+
+    /// <summary>The files of the checkpoint in a stable order (shards sorted by name).</summary>
+    public IReadOnlyList<SafetensorsFile> Files => _files;
+
+    public IEnumerable<string> Names => _fileByTensor.Keys.Order(StringComparer.Ordinal);
+
+    public bool Contains(string name) => _fileByTensor.ContainsKey(name);
+
+    public TensorEntry Entry(string name) => File(name).Tensors[name];
+
+    /// <summary>Opens a checkpoint folder; validates every header (and the index against the shards).</summary>
+    public static CheckpointTensors Open(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new DopException(DiagnosticCodes.ModelNotFound, $"model folder not found: {folder}", folder);
+        }
+
+        var indexPath = Path.Combine(folder, IndexFileName);
+        var files = new List<SafetensorsFile>();
+        var fileByTensor = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
+        try
+        {
+            if (System.IO.File.Exists(indexPath))
+            {
+                var weightMap = ReadIndex(indexPath);
+                foreach (var shardName in weightMap.Values.Distinct().Order(StringComparer.Ordinal))
+                {
+                    if (shardName.Contains('/') || shardName.Contains('\\') || shardName.Contains(".."))
+                    {
+                        throw new DopException(DiagnosticCodes.SafetensorsFormat, $"{indexPath}: shard name '{shardName}' must be a file name in the model folder", indexPath);
+                    }
+
+                    files.Add(SafetensorsFile.Open(Path.Combine(folder, shardName)));
+                }
+
+                var byName = files.ToDictionary(f => Path.GetFileName(f.Path), StringComparer.Ordinal);
+                foreach (var (tensor, shardName) in weightMap)
+                {
+                    var shard = byName[shardName];
+                    if (!shard.Tensors.ContainsKey(tensor))
+                    {
+                        throw new DopException(DiagnosticCodes.SafetensorsFormat, $"{indexPath}: tensor '{tensor}' is mapped to {shardName}, which does not hold it", indexPath);
+                    }
+
+                    fileByTensor[tensor] = shard;
+                }
+            }
+            else
+            {
+                var single = Path.Combine(folder, SingleFileName);
+                var paths = System.IO.File.Exists(single)
+                    ? [single]
+                    : Directory.GetFiles(folder, "*.safetensors").Order(StringComparer.Ordinal).ToArray();
+                if (paths.Length == 0)
+                {
+                    throw new DopException(DiagnosticCodes.ModelNotFound, $"no {SingleFileName}, {IndexFileName} or *.safetensors file in {folder}", folder);
+                }
+
+                foreach (var path in paths)
+                {
+                    var file = SafetensorsFile.Open(path);
+                    files.Add(file);
+                    foreach (var name in file.Tensors.Keys)
+                    {
+                        if (!fileByTensor.TryAdd(name, file))
+                        {
+                            throw new DopException(DiagnosticCodes.SafetensorsFormat, $"tensor '{name}' appears in both {fileByTensor[name].Path} and {path}", path);
+                        }
+                    }
+                }
+            }
+        }
+        catch
+        {
+            files.ForEach(f => f.Dispose());
+            throw;
+        }
+
+        return new CheckpointTensors(folder, files, fileByTensor);
+    }
+
+    /// <summary>The tensor converted to <paramref name="dtype"/>; F32 stored and F32 asked stays a zero-copy mapping.</summary>
+    public Tensor Load(string name, ScalarType dtype = ScalarType.Float32)
+    {
+        var stored = File(name).Load(name);
+        if (stored.dtype == dtype)
+        {
+            return stored;
+        }
+
+        // F16 and BF16 storage: converted once on load (no fp16 compute on CPU; bf16 only when the probe says so).
+        using (stored)
+        {
+            return stored.to_type(dtype);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in _files)
+        {
+            file.Dispose();
+        }
+    }
+
+    private SafetensorsFile File(string name) =>
+        _fileByTensor.TryGetValue(name, out var file)
+            ? file
+            : throw new DopException(DiagnosticCodes.MissingTensor, $"the checkpoint in {Folder} has no tensor '{name}'", Folder);
+
+    private static Dictionary<string, string> ReadIndex(string indexPath)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(System.IO.File.ReadAllBytes(indexPath));
+            if (!document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            {
+                throw new DopException(DiagnosticCodes.SafetensorsFormat, $"{indexPath}: no 'weight_map' object", indexPath);
+            }
+
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var item in map.EnumerateObject())
+            {
+                if (item.Value.ValueKind != JsonValueKind.String)
+                {
+                    throw new DopException(DiagnosticCodes.SafetensorsFormat, $"{indexPath}: weight_map['{item.Name}'] is not a file name", indexPath);
+                }
+
+                result[item.Name] = item.Value.GetString()!;
+            }
+
+            return result;
+        }
+        catch (JsonException e)
+        {
+            throw new DopException(DiagnosticCodes.SafetensorsFormat, $"{indexPath}: not well-formed JSON: {e.Message}", indexPath, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
+        }
+    }
+}

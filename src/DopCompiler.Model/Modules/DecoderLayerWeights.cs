@@ -1,0 +1,51 @@
+using static TorchSharp.torch;
+
+namespace DopCompiler.Model.Modules;
+
+/// <summary>
+/// One LLaMA decoder layer's weights. Q/K/V and gate/up are fused into one matrix each: one matrix product instead
+/// of three (or two) removes per-call fixed costs that dominate at small widths. Null parts were not loaded because
+/// the policy prunes that module for every token (see <see cref="LayerModules"/>).
+/// </summary>
+public sealed class DecoderLayerWeights : IDisposable
+{
+    public Tensor? InputNorm { get; init; }
+
+    /// <summary>[H·d_h + 2·H_kv·d_h, d]: rows of q_proj, then k_proj, then v_proj.</summary>
+    public Tensor? QkvProj { get; init; }
+
+    /// <summary>[d, H·d_h].</summary>
+    public Tensor? OProj { get; init; }
+
+    public Tensor? PostAttentionNorm { get; init; }
+
+    /// <summary>[2·f, d]: rows of gate_proj, then up_proj.</summary>
+    public Tensor? GateUpProj { get; init; }
+
+    /// <summary>[d, f].</summary>
+    public Tensor? DownProj { get; init; }
+
+    public bool HasAttention => QkvProj is not null;
+
+    public bool HasMlp => GateUpProj is not null;
+
+    public void Dispose()
+    {
+        InputNorm?.Dispose();
+        QkvProj?.Dispose();
+        OProj?.Dispose();
+        PostAttentionNorm?.Dispose();
+        GateUpProj?.Dispose();
+        DownProj?.Dispose();
+    }
+}
+
+/// <summary>Which modules of a decoder layer a forward pass needs.</summary>
+[Flags]
+public enum LayerModules
+{
+    None = 0,
+    Attention = 1,
+    Mlp = 2,
+    All = Attention | Mlp,
+}

@@ -1,0 +1,278 @@
+using DopCompiler.Model.Checkpoints;
+using DopCompiler.Model.Configuration;
+using DopCompiler.Model.Flops;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DopCompiler.Model.Modules;
+
+/// <summary>
+/// A loaded LLaVA-1.5 (or plain LLaMA) checkpoint: vision tower, projector and decoder weights, plus the unpruned
+/// reference forward (prefill and KV-cached decoding). Pruned forwards reuse its weights and <see cref="DecoderBlocks"/>.
+/// </summary>
+public sealed class LlavaModel : IDisposable
+{
+    private readonly CheckpointTensors _tensors;
+    private readonly Tensor? _projector1Weight, _projector1Bias, _projector2Weight, _projector2Bias;
+
+    private LlavaModel(string folder, ModelConfig config, CheckpointTensors tensors, TensorNaming naming, ScalarType dtype,
+        Func<int, LayerModules> modulesPerLayer, bool loadVision)
+    {
+        Folder = folder;
+        Config = config;
+        _tensors = tensors;
+        Naming = naming;
+        DType = dtype;
+        var text = config.Text;
+        EmbedTokens = tensors.Load(naming.Decoder + "embed_tokens.weight", dtype);
+        FinalNorm = tensors.Load(naming.Decoder + "norm.weight", dtype);
+        LmHead = text.TieWordEmbeddings && !tensors.Contains(naming.LmHead) ? EmbedTokens : tensors.Load(naming.LmHead, dtype);
+        Layers = Enumerable.Range(0, text.NumLayers).Select(i => LoadLayer(i, modulesPerLayer(i))).ToArray();
+        Rotary = new RotaryEmbedding(text.HeadDim, text.RopeTheta);
+        CheckShapes();
+        if (config.Vision is not null && loadVision)
+        {
+            Vision = new VisionTower(tensors, naming, config.Vision, config.VisionLayersUsed);
+            _projector1Weight = tensors.Load(naming.Projector + "linear_1.weight", dtype);
+            _projector1Bias = tensors.Load(naming.Projector + "linear_1.bias", dtype);
+            _projector2Weight = tensors.Load(naming.Projector + "linear_2.weight", dtype);
+            _projector2Bias = tensors.Load(naming.Projector + "linear_2.bias", dtype);
+        }
+    }
+
+    public string Folder { get; }
+
+    public ModelConfig Config { get; }
+
+    public TensorNaming Naming { get; }
+
+    public ScalarType DType { get; }
+
+    public Tensor EmbedTokens { get; }
+
+    public Tensor FinalNorm { get; }
+
+    public Tensor LmHead { get; }
+
+    public IReadOnlyList<DecoderLayerWeights> Layers { get; }
+
+    public RotaryEmbedding Rotary { get; }
+
+    public VisionTower? Vision { get; }
+
+    /// <summary>
+    /// Loads a checkpoint folder (config.json + safetensors). <paramref name="modulesPerLayer"/> says which decoder
+    /// modules to read per layer (default: all): a specialised model never reads what its policy never runs.
+    /// </summary>
+    public static LlavaModel Load(string folder, ScalarType dtype = ScalarType.Float32, Func<int, LayerModules>? modulesPerLayer = null, bool loadVision = true)
+    {
+        var config = ModelConfigReader.Read(folder);
+        var tensors = CheckpointTensors.Open(folder);
+        try
+        {
+            var naming = TensorNaming.Detect(tensors, config);
+            using var noGrad = no_grad();
+            return new LlavaModel(folder, config, tensors, naming, dtype, modulesPerLayer ?? (_ => LayerModules.All), loadVision);
+        }
+        catch
+        {
+            tensors.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Projected image features [N, d] for pixels [3, H, W], and the [CLS] attention over patches [N_patches].</summary>
+    public (Tensor Features, Tensor ClsAttention) EncodeImage(Tensor pixels)
+    {
+        if (Vision is null)
+        {
+            throw new DopException(DiagnosticCodes.PromptLayout, $"the model in {Folder} has no vision tower (model_type {Config.ModelType})");
+        }
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var (features, cls) = Vision.Forward(pixels.to_type(DType), Config.FeatureSelectStrategy);
+        var hidden = nn.functional.linear(features, _projector1Weight!, _projector1Bias);
+        hidden = nn.functional.gelu(hidden);
+        var projected = nn.functional.linear(hidden, _projector2Weight!, _projector2Bias); // [N, d]
+        return (projected.MoveToOuterDisposeScope(), cls.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Token embeddings [T, d] with the image features merged at the image token. A prompt may hold one
+    /// <c>&lt;image&gt;</c> token (expanded here, LLaVA-1.5's original processor) or exactly N of them (newer processors).
+    /// </summary>
+    public Tensor EmbedPrompt(IReadOnlyList<int> ids, Tensor? imageFeatures, out PromptSegments segments)
+    {
+        using var noGrad = no_grad();
+        var imagePositions = Enumerable.Range(0, ids.Count).Where(i => ids[i] == Config.ImageTokenIndex).ToArray();
+        foreach (var id in ids)
+        {
+            if ((id < 0 || id >= Config.Text.VocabSize) && id != Config.ImageTokenIndex)
+            {
+                throw new DopException(DiagnosticCodes.PromptLayout, $"token id {id} is outside the vocabulary (size {Config.Text.VocabSize})");
+            }
+        }
+
+        if (imageFeatures is null)
+        {
+            if (imagePositions.Length > 0)
+            {
+                throw new DopException(DiagnosticCodes.PromptLayout, "the prompt holds an image token but no image was given");
+            }
+
+            segments = new PromptSegments(0, 0, ids.Count);
+            using var plain = tensor(ids.Select(i => (long)i).ToArray());
+            return EmbedTokens.index_select(0, plain);
+        }
+
+        var n = (int)imageFeatures.shape[0];
+        int start, textStart;
+        if (imagePositions.Length == 1)
+        {
+            start = imagePositions[0];
+            textStart = start + 1;
+        }
+        else if (imagePositions.Length == n && imagePositions[^1] - imagePositions[0] == n - 1)
+        {
+            start = imagePositions[0];
+            textStart = start + n;
+        }
+        else
+        {
+            throw new DopException(DiagnosticCodes.PromptLayout,
+                $"the prompt must hold one image token (id {Config.ImageTokenIndex}) or {n} consecutive ones; it holds {imagePositions.Length}");
+        }
+
+        using var scope = NewDisposeScope();
+        var before = ids.Take(start).Select(i => (long)i).ToArray();
+        var after = ids.Skip(textStart).Select(i => (long)i).ToArray();
+        var parts = new List<Tensor>();
+        if (before.Length > 0)
+        {
+            parts.Add(EmbedTokens.index_select(0, tensor(before)));
+        }
+
+        parts.Add(imageFeatures.to_type(DType));
+        if (after.Length > 0)
+        {
+            parts.Add(EmbedTokens.index_select(0, tensor(after)));
+        }
+
+        segments = new PromptSegments(before.Length, n, after.Length);
+        return cat(parts, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Final norm and LM head over hidden rows [k, d] → logits [k, V] (fp32).</summary>
+    public Tensor Logits(Tensor hiddenRows)
+    {
+        using var scope = NewDisposeScope();
+        var normed = DecoderBlocks.RmsNorm(hiddenRows, FinalNorm, Config.Text.RmsNormEps);
+        return nn.functional.linear(normed, LmHead).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The unpruned reference prefill: every layer over every position. Returns logits [k, V] at
+    /// <paramref name="outputPositions"/>; fills <paramref name="cache"/> (one per layer) when given.
+    /// </summary>
+    public Tensor ReferencePrefill(Tensor embeddings, IReadOnlyList<int> outputPositions, ExecutedFlops? flops = null, LayerKvCache[]? cache = null)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var t = embeddings.shape[0];
+        var (cos, sin) = Rotary.Tables(arange(t, ScalarType.Int64));
+        var h = embeddings.clone();
+        for (var l = 0; l < Layers.Count; l++)
+        {
+            using var layerScope = NewDisposeScope();
+            var update = DecoderBlocks.Attention(h, Layers[l], Config.Text, cos, sin, flops, out var keys, out var values);
+            h.add_(update);
+            cache?[l].Append(keys, values);
+            h.add_(DecoderBlocks.Mlp(h, Layers[l], Config.Text, flops));
+        }
+
+        using var rows = tensor(outputPositions.Select(p => (long)p).ToArray());
+        return Logits(h.index_select(0, rows)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One decoding step: the new token at <paramref name="position"/> runs every module; returns logits [V].</summary>
+    public Tensor DecodeStep(int tokenId, int position, IReadOnlyList<LayerKvCache> cache, ExecutedFlops? flops = null)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var h = EmbedTokens.index_select(0, tensor(new long[] { tokenId })); // [1, d]
+        var (cos, sin) = Rotary.Tables(tensor(new long[] { position }));
+        for (var l = 0; l < Layers.Count; l++)
+        {
+            h = h + DecoderBlocks.AttentionWithCache(h, Layers[l], Config.Text, cos, sin, cache[l], flops);
+            h = h + DecoderBlocks.Mlp(h, Layers[l], Config.Text, flops);
+        }
+
+        return Logits(h).squeeze(0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Fresh per-layer caches for one sequence.</summary>
+    public LayerKvCache[] NewCache() => Enumerable.Range(0, Layers.Count).Select(_ => new LayerKvCache()).ToArray();
+
+    public void Dispose()
+    {
+        foreach (var layer in Layers)
+        {
+            layer.Dispose();
+        }
+
+        if (!ReferenceEquals(LmHead, EmbedTokens))
+        {
+            LmHead.Dispose();
+        }
+
+        EmbedTokens.Dispose();
+        FinalNorm.Dispose();
+        Rotary.Dispose();
+        Vision?.Dispose();
+        _projector1Weight?.Dispose();
+        _projector1Bias?.Dispose();
+        _projector2Weight?.Dispose();
+        _projector2Bias?.Dispose();
+        _tensors.Dispose();
+    }
+
+    private DecoderLayerWeights LoadLayer(int i, LayerModules modules)
+    {
+        Tensor L(string rest) => _tensors.Load(Naming.DecoderLayer(i, rest), DType);
+        var attention = modules.HasFlag(LayerModules.Attention);
+        var mlp = modules.HasFlag(LayerModules.Mlp);
+        return new DecoderLayerWeights
+        {
+            InputNorm = attention ? L("input_layernorm.weight") : null,
+            QkvProj = attention ? cat([L("self_attn.q_proj.weight"), L("self_attn.k_proj.weight"), L("self_attn.v_proj.weight")], 0) : null,
+            OProj = attention ? L("self_attn.o_proj.weight") : null,
+            PostAttentionNorm = mlp ? L("post_attention_layernorm.weight") : null,
+            GateUpProj = mlp ? cat([L("mlp.gate_proj.weight"), L("mlp.up_proj.weight")], 0) : null,
+            DownProj = mlp ? L("mlp.down_proj.weight") : null,
+        };
+    }
+
+    private void CheckShapes()
+    {
+        var text = Config.Text;
+        void Expect(Tensor? t, string name, params long[] shape)
+        {
+            if (t is not null && !t.shape.SequenceEqual(shape))
+            {
+                throw new DopException(DiagnosticCodes.MissingTensor,
+                    $"tensor {name} has shape [{string.Join(", ", t.shape)}], the config implies [{string.Join(", ", shape)}]", Folder);
+            }
+        }
+
+        Expect(EmbedTokens, "embed_tokens", text.VocabSize, text.HiddenSize);
+        Expect(LmHead, "lm_head", text.VocabSize, text.HiddenSize);
+        for (var i = 0; i < Layers.Count; i++)
+        {
+            Expect(Layers[i].QkvProj, $"layers.{i}.self_attn.q/k/v_proj", text.QueryWidth + (2L * text.KeyValueWidth), text.HiddenSize);
+            Expect(Layers[i].OProj, $"layers.{i}.self_attn.o_proj", text.HiddenSize, text.QueryWidth);
+            Expect(Layers[i].GateUpProj, $"layers.{i}.mlp.gate/up_proj", 2L * text.IntermediateSize, text.HiddenSize);
+            Expect(Layers[i].DownProj, $"layers.{i}.mlp.down_proj", text.HiddenSize, text.IntermediateSize);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using static TorchSharp.torch;
+
+namespace DopCompiler.Model.Modules;
+
+/// <summary>LLaMA's rotary position embedding (Hugging Face's rotate-half layout) at arbitrary original positions.</summary>
+public sealed class RotaryEmbedding : IDisposable
+{
+    private readonly Tensor _inverseFrequency; // [d_h / 2]
+
+    public RotaryEmbedding(int headDim, double theta)
+    {
+        HeadDim = headDim;
+        // Computed in fp64 then rounded, so cos/sin match a reference implementation's fp32 values closely.
+        var exponents = arange(0, headDim, 2, ScalarType.Float64) / headDim;
+        _inverseFrequency = pow(theta, exponents).reciprocal().to_type(ScalarType.Float32);
+    }
+
+    public int HeadDim { get; }
+
+    /// <summary>cos and sin tables, each [n, d_h], for the given original position ids (int64 [n]).</summary>
+    public (Tensor Cos, Tensor Sin) Tables(Tensor positions)
+    {
+        using var scope = NewDisposeScope();
+        var freqs = positions.to_type(ScalarType.Float32).unsqueeze(1) * _inverseFrequency.unsqueeze(0); // [n, d_h/2]
+        var emb = cat([freqs, freqs], 1); // [n, d_h]
+        return (emb.cos().MoveToOuterDisposeScope(), emb.sin().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Rotates x [heads, n, d_h] by the tables of its n positions.</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        var half = x.shape[^1] / 2;
+        var x1 = x.narrow(-1, 0, half);
+        var x2 = x.narrow(-1, half, half);
+        var rotated = cat([x2.neg(), x1], -1);
+        return (x * cos) + (rotated * sin);
+    }
+
+    public void Dispose() => _inverseFrequency.Dispose();
+}

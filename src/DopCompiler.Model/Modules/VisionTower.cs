@@ -1,0 +1,126 @@
+using DopCompiler.Model.Checkpoints;
+using DopCompiler.Model.Configuration;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DopCompiler.Model.Modules;
+
+/// <summary>CLIP ViT (pre-layernorm, [CLS] + patch embeddings), run up to LLaVA's feature layer.</summary>
+public sealed class VisionTower : IDisposable
+{
+    private readonly VisionConfig _config;
+    private readonly int _layersUsed;
+    private readonly Tensor _classEmbedding;   // [D]
+    private readonly Tensor _patchEmbedding;   // [D, C, p, p]
+    private readonly Tensor _positionEmbedding; // [N+1, D]
+    private readonly Tensor _preNormWeight;
+    private readonly Tensor _preNormBias;
+    private readonly VisionLayer[] _layers;
+
+    public VisionTower(CheckpointTensors tensors, TensorNaming naming, VisionConfig config, int layersUsed)
+    {
+        _config = config;
+        _layersUsed = layersUsed;
+        var p = naming.Vision;
+        _classEmbedding = tensors.Load(p + "embeddings.class_embedding");
+        _patchEmbedding = tensors.Load(p + "embeddings.patch_embedding.weight");
+        _positionEmbedding = tensors.Load(p + "embeddings.position_embedding.weight");
+        // "pre_layrnorm" (sic) is the name CLIP checkpoints use.
+        _preNormWeight = tensors.Load(p + "pre_layrnorm.weight");
+        _preNormBias = tensors.Load(p + "pre_layrnorm.bias");
+        _layers = Enumerable.Range(0, layersUsed).Select(i => new VisionLayer(tensors, naming, i)).ToArray();
+    }
+
+    /// <summary>
+    /// Features of the selected hidden state, [N(+1), D] for one image, and the [CLS] query's attention over the
+    /// patches in the last layer run (mean over heads, [N]), used to rank image tokens.
+    /// </summary>
+    public (Tensor Features, Tensor ClsAttention) Forward(Tensor pixels, FeatureSelectStrategy strategy)
+    {
+        using var scope = NewDisposeScope();
+        var d = _config.HiddenSize;
+        var patches = nn.functional.conv2d(pixels.unsqueeze(0), _patchEmbedding, strides: [_config.PatchSize, _config.PatchSize]); // [1, D, g, g]
+        var tokens = patches.flatten(2).squeeze(0).transpose(0, 1); // [N, D]
+        var h = cat([_classEmbedding.unsqueeze(0), tokens], 0) + _positionEmbedding; // [N+1, D]
+        h = nn.functional.layer_norm(h, [d], _preNormWeight, _preNormBias, _config.LayerNormEps);
+        Tensor? clsAttention = null;
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            h = _layers[i].Forward(h, _config, wantClsAttention: i == _layers.Length - 1, out clsAttention);
+        }
+
+        clsAttention ??= ones(_config.NumPatches) / _config.NumPatches;
+        var features = strategy == FeatureSelectStrategy.Default ? h.narrow(0, 1, h.shape[0] - 1) : h;
+        return (features.MoveToOuterDisposeScope(), clsAttention.MoveToOuterDisposeScope());
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in new[] { _classEmbedding, _patchEmbedding, _positionEmbedding, _preNormWeight, _preNormBias })
+        {
+            t.Dispose();
+        }
+
+        foreach (var layer in _layers)
+        {
+            layer.Dispose();
+        }
+    }
+
+    private sealed class VisionLayer : IDisposable
+    {
+        private readonly Tensor _ln1W, _ln1B, _qkvW, _qkvB, _outW, _outB, _ln2W, _ln2B, _fc1W, _fc1B, _fc2W, _fc2B;
+
+        public VisionLayer(CheckpointTensors t, TensorNaming naming, int i)
+        {
+            Tensor L(string rest) => t.Load(naming.VisionLayer(i, rest));
+            _ln1W = L("layer_norm1.weight");
+            _ln1B = L("layer_norm1.bias");
+            _qkvW = cat([L("self_attn.q_proj.weight"), L("self_attn.k_proj.weight"), L("self_attn.v_proj.weight")], 0);
+            _qkvB = cat([L("self_attn.q_proj.bias"), L("self_attn.k_proj.bias"), L("self_attn.v_proj.bias")], 0);
+            _outW = L("self_attn.out_proj.weight");
+            _outB = L("self_attn.out_proj.bias");
+            _ln2W = L("layer_norm2.weight");
+            _ln2B = L("layer_norm2.bias");
+            _fc1W = L("mlp.fc1.weight");
+            _fc1B = L("mlp.fc1.bias");
+            _fc2W = L("mlp.fc2.weight");
+            _fc2B = L("mlp.fc2.bias");
+        }
+
+        public Tensor Forward(Tensor h, VisionConfig config, bool wantClsAttention, out Tensor? clsAttention)
+        {
+            var n = h.shape[0];
+            var d = config.HiddenSize;
+            var heads = config.NumHeads;
+            var dh = d / heads;
+            var x = nn.functional.layer_norm(h, [d], _ln1W, _ln1B, config.LayerNormEps);
+            var qkv = nn.functional.linear(x, _qkvW, _qkvB); // [n, 3D]
+            var q = qkv.narrow(1, 0, d).view(n, heads, dh).transpose(0, 1);
+            var k = qkv.narrow(1, d, d).view(n, heads, dh).transpose(0, 1);
+            var v = qkv.narrow(1, 2 * d, d).view(n, heads, dh).transpose(0, 1);
+            var attended = nn.functional.scaled_dot_product_attention(q, k, v); // [heads, n, dh]
+            clsAttention = null;
+            if (wantClsAttention)
+            {
+                // Attention the [CLS] query pays each patch, averaged over heads: the ranking LLaVA token reducers use.
+                var scores = matmul(q.narrow(1, 0, 1), k.transpose(1, 2)) / Math.Sqrt(dh); // [heads, 1, n]
+                clsAttention = scores.softmax(-1).mean([0L]).squeeze(0).narrow(0, 1, n - 1); // [N]
+            }
+
+            h = h + nn.functional.linear(attended.transpose(0, 1).reshape(n, d), _outW, _outB);
+            var y = nn.functional.layer_norm(h, [d], _ln2W, _ln2B, config.LayerNormEps);
+            y = nn.functional.linear(y, _fc1W, _fc1B);
+            y = config.HiddenAct == "quick_gelu" ? y * torch.sigmoid(1.702 * y) : nn.functional.gelu(y);
+            return h + nn.functional.linear(y, _fc2W, _fc2B);
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in new[] { _ln1W, _ln1B, _qkvW, _qkvB, _outW, _outB, _ln2W, _ln2B, _fc1W, _fc1B, _fc2W, _fc2B })
+            {
+                t.Dispose();
+            }
+        }
+    }
+}

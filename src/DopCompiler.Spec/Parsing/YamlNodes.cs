@@ -1,0 +1,109 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace DopCompiler.Spec.Parsing;
+
+/// <summary>A YAML node with its 1-based start position; kept minimal so duplicate keys survive loading.</summary>
+internal abstract record YNode(int Line, int Column)
+{
+    public abstract string KindName { get; }
+}
+
+internal sealed record YScalar(int Line, int Column, string Value, bool IsPlain) : YNode(Line, Column)
+{
+    /// <summary>A plain <c>~</c>, <c>null</c> or empty scalar.</summary>
+    public bool IsNull => IsPlain && Value is "" or "~" or "null" or "Null" or "NULL";
+
+    public override string KindName => IsNull ? "null" : "a scalar";
+}
+
+internal sealed record YSequence(int Line, int Column, IReadOnlyList<YNode> Items) : YNode(Line, Column)
+{
+    public override string KindName => "a list";
+}
+
+internal sealed record YMapping(int Line, int Column, IReadOnlyList<KeyValuePair<YNode, YNode>> Entries) : YNode(Line, Column)
+{
+    public override string KindName => "a mapping";
+}
+
+/// <summary>Builds <see cref="YNode"/> trees from YamlDotNet's parser events (line and column for every node).</summary>
+internal static class YamlLoader
+{
+    /// <summary>The first document's root, or null for an empty stream; throws <see cref="YamlException"/> on bad syntax.</summary>
+    public static YNode? Load(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var anchors = new Dictionary<string, YNode>(StringComparer.Ordinal);
+        parser.Consume<StreamStart>();
+        if (parser.TryConsume<StreamEnd>(out _))
+        {
+            return null;
+        }
+
+        parser.Consume<DocumentStart>();
+        var root = ReadNode(parser, anchors);
+        parser.Consume<DocumentEnd>();
+        if (!parser.Accept<StreamEnd>(out _))
+        {
+            var next = parser.Current!;
+            throw new YamlException(next.Start, next.End, "only one YAML document is allowed in a spec");
+        }
+
+        return root;
+    }
+
+    private static YNode ReadNode(IParser parser, Dictionary<string, YNode> anchors)
+    {
+        if (parser.TryConsume<AnchorAlias>(out var alias))
+        {
+            return anchors.TryGetValue(alias.Value.Value, out var target)
+                ? target
+                : throw new YamlException(alias.Start, alias.End, $"unknown alias '*{alias.Value.Value}'");
+        }
+
+        YNode node;
+        AnchorName anchor;
+        if (parser.TryConsume<Scalar>(out var scalar))
+        {
+            node = new YScalar((int)scalar.Start.Line, (int)scalar.Start.Column, scalar.Value, scalar.Style == ScalarStyle.Plain);
+            anchor = scalar.Anchor;
+        }
+        else if (parser.TryConsume<SequenceStart>(out var sequenceStart))
+        {
+            var items = new List<YNode>();
+            while (!parser.TryConsume<SequenceEnd>(out _))
+            {
+                items.Add(ReadNode(parser, anchors));
+            }
+
+            node = new YSequence((int)sequenceStart.Start.Line, (int)sequenceStart.Start.Column, items);
+            anchor = sequenceStart.Anchor;
+        }
+        else if (parser.TryConsume<MappingStart>(out var mappingStart))
+        {
+            var entries = new List<KeyValuePair<YNode, YNode>>();
+            while (!parser.TryConsume<MappingEnd>(out _))
+            {
+                var key = ReadNode(parser, anchors);
+                var value = ReadNode(parser, anchors);
+                entries.Add(new(key, value));
+            }
+
+            node = new YMapping((int)mappingStart.Start.Line, (int)mappingStart.Start.Column, entries);
+            anchor = mappingStart.Anchor;
+        }
+        else
+        {
+            var current = parser.Current!;
+            throw new YamlException(current.Start, current.End, $"unexpected {current.GetType().Name}");
+        }
+
+        if (!anchor.IsEmpty)
+        {
+            anchors[anchor.Value] = node;
+        }
+
+        return node;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text;
+using System.Text.Json;
+
+namespace DopCompiler.Spec;
+
+/// <summary>
+/// Reads a validation set: one JSON object per line,
+/// <c>{"image": "relative/path.png", "prompt": "...", "answer": "...", "type": "optional"}</c>.
+/// </summary>
+/// <remarks>Blank lines are skipped; unknown fields are ignored. Images are checked (exist, decodable header, size) up front.</remarks>
+public static class ValidationSetReader
+{
+    private static readonly string[] RequiredFields = ["image", "prompt", "answer"];
+
+    /// <summary>Reads the first <paramref name="limit"/> samples (all when null); every problem is reported at once.</summary>
+    public static SpecResult<ValidationSet> Read(string path, int? limit = null)
+    {
+        var diagnostics = new List<SpecDiagnostic>();
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(path, Encoding.UTF8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            var message = File.Exists(path) ? $"Cannot read the validation set: {e.Message}" : "The validation set does not exist.";
+            diagnostics.Add(SpecDiagnostic.At(SpecDiagnosticCodes.FileNotFound, path, 0, 0, message));
+            return Result(path, null, diagnostics);
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var samples = new List<ValidationSample>();
+        var seen = 0;
+        for (var i = 0; i < lines.Length && (limit is null || seen < limit); i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i]))
+            {
+                continue;
+            }
+
+            seen++;
+            if (ReadLine(lines[i], i + 1, path, folder, diagnostics) is { } sample)
+            {
+                samples.Add(sample);
+            }
+        }
+
+        if (seen == 0)
+        {
+            diagnostics.Add(SpecDiagnostic.At(SpecDiagnosticCodes.ValidationEmpty, path, 0, 0, "The validation set has no samples."));
+        }
+
+        return Result(path, samples, diagnostics);
+    }
+
+    private static SpecResult<ValidationSet> Result(string path, List<ValidationSample>? samples, List<SpecDiagnostic> diagnostics) =>
+        diagnostics.Count == 0
+            ? new() { Value = new ValidationSet { Path = Path.GetFullPath(path), Samples = new EquatableArray<ValidationSample>(samples!) }, Diagnostics = EquatableArray<SpecDiagnostic>.Empty }
+            : new() { Value = null, Diagnostics = new EquatableArray<SpecDiagnostic>(diagnostics) };
+
+    private static ValidationSample? ReadLine(string line, int lineNumber, string path, string folder, List<SpecDiagnostic> diagnostics)
+    {
+        var bytes = Encoding.UTF8.GetBytes(line);
+        int Column(long byteOffset) => Encoding.UTF8.GetCharCount(bytes, 0, (int)Math.Min(byteOffset, bytes.Length)) + 1;
+        void Report(string code, long byteOffset, string message) =>
+            diagnostics.Add(SpecDiagnostic.At(code, path, lineNumber, Column(byteOffset), message));
+
+        // field name → (value or null when not a string, byte offset of the value)
+        var fields = new Dictionary<string, (string? Value, long Offset, JsonTokenType Token)>(StringComparer.Ordinal);
+        var objectStart = 0L;
+        try
+        {
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            reader.Read();
+            objectStart = reader.TokenStartIndex;
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                Report(SpecDiagnosticCodes.ValidationJson, reader.TokenStartIndex, "Each line must be a JSON object {\"image\": ..., \"prompt\": ..., \"answer\": ...}.");
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                var nameOffset = reader.TokenStartIndex;
+                reader.Read();
+                var offset = reader.TokenStartIndex;
+                var token = reader.TokenType;
+                string? value = token == JsonTokenType.String ? reader.GetString() : null;
+                reader.Skip();
+                if (!fields.TryAdd(name, (value, offset, token)))
+                {
+                    Report(SpecDiagnosticCodes.ValidationField, nameOffset, $"Field '{name}' appears twice.");
+                    return null;
+                }
+            }
+
+            if (reader.Read())
+            {
+                Report(SpecDiagnosticCodes.ValidationJson, reader.TokenStartIndex, "Unexpected content after the JSON object; put one sample per line.");
+                return null;
+            }
+        }
+        catch (JsonException e)
+        {
+            Report(SpecDiagnosticCodes.ValidationJson, e.BytePositionInLine ?? 0, $"Invalid JSON: {TrimJsonMessage(e.Message)}");
+            return null;
+        }
+
+        var ok = true;
+        foreach (var required in RequiredFields)
+        {
+            if (!fields.TryGetValue(required, out var field))
+            {
+                Report(SpecDiagnosticCodes.ValidationField, objectStart, $"Missing field '{required}'.");
+                ok = false;
+            }
+            else if (field.Value is null)
+            {
+                Report(SpecDiagnosticCodes.ValidationField, field.Offset, $"Field '{required}' must be a string, found {Describe(field.Token)}.");
+                ok = false;
+            }
+        }
+
+        string? type = null;
+        if (fields.TryGetValue("type", out var typeField) && typeField.Token != JsonTokenType.Null)
+        {
+            if (typeField.Value is null)
+            {
+                Report(SpecDiagnosticCodes.ValidationField, typeField.Offset, $"Field 'type' must be a string, found {Describe(typeField.Token)}.");
+                ok = false;
+            }
+
+            type = typeField.Value;
+        }
+
+        if (!ok)
+        {
+            return null;
+        }
+
+        var image = fields["image"];
+        var imagePath = Path.GetFullPath(Path.Combine(folder, image.Value!));
+        if (ImageFile.CheckHeader(imagePath, path, lineNumber, Column(image.Offset)) is { } problem)
+        {
+            diagnostics.Add(problem);
+            return null;
+        }
+
+        return new ValidationSample
+        {
+            ImagePath = imagePath,
+            Prompt = fields["prompt"].Value!,
+            Answer = fields["answer"].Value!,
+            Type = type,
+            Line = lineNumber,
+        };
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.StartObject => "an object",
+        _ => token.ToString(),
+    };
+
+    // System.Text.Json appends " LineNumber: 0 | BytePositionInLine: 12." — the diagnostic already says where.
+    private static string TrimJsonMessage(string message)
+    {
+        var index = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return index > 0 ? message[..index] : message;
+    }
+}
