@@ -12,6 +12,9 @@ public static class ValidationSetReader
 {
     private static readonly string[] RequiredFields = ["image", "prompt", "answer"];
 
+    /// <summary>Reads the set a spec names, honouring its <c>limit</c>.</summary>
+    public static SpecResult<ValidationSet> Read(ValidationSpec spec) => Read(spec.Path, spec.Limit);
+
     /// <summary>Reads the first <paramref name="limit"/> samples (all when null); every problem is reported at once.</summary>
     public static SpecResult<ValidationSet> Read(string path, int? limit = null)
     {
