@@ -173,14 +173,17 @@ public sealed class LlavaModel : IDisposable
 
     /// <summary>
     /// The unpruned reference prefill: every layer over every position. Returns logits [k, V] at
-    /// <paramref name="outputPositions"/>; fills <paramref name="cache"/> (one per layer) when given.
+    /// <paramref name="outputPositions"/> (row indices); fills <paramref name="cache"/> (one per layer) when given.
+    /// <paramref name="positionIds"/> gives each row's position id (default 0..T−1), e.g. a prompt with tokens removed.
     /// </summary>
-    public Tensor ReferencePrefill(Tensor embeddings, IReadOnlyList<int> outputPositions, ExecutedFlops? flops = null, LayerKvCache[]? cache = null)
+    public Tensor ReferencePrefill(Tensor embeddings, IReadOnlyList<int> outputPositions, ExecutedFlops? flops = null, LayerKvCache[]? cache = null,
+        IReadOnlyList<int>? positionIds = null)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var t = embeddings.shape[0];
-        var (cos, sin) = Rotary.Tables(arange(t, ScalarType.Int64));
+        var ids = positionIds is null ? arange(t, ScalarType.Int64) : tensor(positionIds.Select(p => (long)p).ToArray());
+        var (cos, sin) = Rotary.Tables(ids);
         var h = embeddings.clone();
         for (var l = 0; l < Layers.Count; l++)
         {

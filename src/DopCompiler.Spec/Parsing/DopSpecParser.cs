@@ -154,12 +154,17 @@ public static partial class DopSpecParser
                 return node;
             }
 
+            _failed = true;
+            if (map.HadUnknownKeys && !map.HasKey(key))
+            {
+                return null;
+            }
+
             var at = map.HasKey(key) ? (YNode)map.KeyNode(key) : map.Node;
             reader.Report(
                 SpecDiagnosticCodes.MissingKey,
                 at,
                 map.HasKey(key) ? $"'{key}' in {what} has no value." : $"Required key '{key}' is missing from {what}.");
-            _failed = true;
             return null;
         }
 
@@ -430,6 +435,11 @@ public static partial class DopSpecParser
             var given = map.Keys.Where(k => map[k] is not null).ToList();
             if (given.Count == 0)
             {
+                if (map.HadUnknownKeys)
+                {
+                    return null;
+                }
+
                 reader.Report(SpecDiagnosticCodes.MissingKey, map.Node, "'budget' needs one of fraction, tflops or latency_fraction.");
                 return null;
             }

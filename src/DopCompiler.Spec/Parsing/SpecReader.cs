@@ -24,6 +24,7 @@ internal sealed partial class SpecReader(string file)
 
         var seen = new Dictionary<string, (YScalar Key, YNode Value)>(StringComparer.Ordinal);
         var order = new List<string>();
+        var hadUnknownKeys = false;
         foreach (var (keyNode, value) in mapping.Entries)
         {
             if (keyNode is not YScalar key || key.IsNull)
@@ -45,6 +46,7 @@ internal sealed partial class SpecReader(string file)
                     SpecDiagnosticCodes.UnknownKey,
                     key,
                     $"Unknown key '{key.Value}' in {what}.{EditDistance.DidYouMean(key.Value, knownKeys)} Known keys: {string.Join(", ", knownKeys)}.");
+                hadUnknownKeys = true;
                 continue;
             }
 
@@ -52,7 +54,7 @@ internal sealed partial class SpecReader(string file)
             order.Add(key.Value);
         }
 
-        return new MappingView(mapping, seen, order);
+        return new MappingView(mapping, seen, order) { HadUnknownKeys = hadUnknownKeys };
     }
 
     /// <summary>A non-null scalar's text; nodes of another kind are reported as <paramref name="expected"/>.</summary>
@@ -171,4 +173,7 @@ internal sealed class MappingView(YMapping node, Dictionary<string, (YScalar Key
     public YScalar KeyNode(string key) => entries[key].Key;
 
     public bool HasKey(string key) => entries.ContainsKey(key);
+
+    /// <summary>True when an unknown key was reported: a "missing key" error would then only repeat it (likely a typo).</summary>
+    public bool HadUnknownKeys { get; init; }
 }

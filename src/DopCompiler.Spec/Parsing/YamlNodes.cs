@@ -33,7 +33,20 @@ internal static class YamlLoader
     /// <summary>The first document's root, or null for an empty stream; throws <see cref="YamlException"/> on bad syntax.</summary>
     public static YNode? Load(string text)
     {
-        var parser = new Parser(new StringReader(text));
+        var parser = new TrackingParser(new Parser(new StringReader(text)));
+        try
+        {
+            return Load(parser);
+        }
+        catch (Exception e) when (e is not YamlException)
+        {
+            // YamlDotNet's scanner throws InvalidOperationException on some malformed input; place it after the last good event.
+            throw new YamlException(parser.LastEnd, parser.LastEnd, "cannot parse past this point (an unclosed bracket, brace or quote?)");
+        }
+    }
+
+    private static YNode? Load(IParser parser)
+    {
         var anchors = new Dictionary<string, YNode>(StringComparer.Ordinal);
         parser.Consume<StreamStart>();
         if (parser.TryConsume<StreamEnd>(out _))
@@ -105,5 +118,23 @@ internal static class YamlLoader
         }
 
         return node;
+    }
+}
+
+/// <summary>Remembers where the last successfully parsed event ended, to place errors the scanner does not locate.</summary>
+internal sealed class TrackingParser(IParser inner) : IParser
+{
+    public Mark LastEnd { get; private set; } = new(0, 1, 1);
+
+    public ParsingEvent? Current => inner.Current;
+
+    public bool MoveNext()
+    {
+        if (inner.Current is { } current)
+        {
+            LastEnd = current.End;
+        }
+
+        return inner.MoveNext();
     }
 }

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text.Json;
+using DopCompiler.Model.Checkpoints;
+using static TorchSharp.torch;
+
+namespace DopCompiler.TestFixtures;
+
+/// <summary>Writes a random-weight LLaVA-1.5-layout checkpoint folder (config.json, preprocessor_config.json, safetensors).</summary>
+public static class TinyLlavaCheckpoint
+{
+    public static string Write(string folder, TinyLlavaOptions? options = null, SafetensorsDType storage = SafetensorsDType.F32, int shards = 1)
+    {
+        options ??= new TinyLlavaOptions();
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "config.json"), ConfigJson(options));
+        File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), PreprocessorJson(options));
+        var tensors = Tensors(options);
+        try
+        {
+            if (shards <= 1)
+            {
+                SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors, storage);
+            }
+            else
+            {
+                var names = tensors.Keys.Order(StringComparer.Ordinal).ToArray();
+                var map = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                for (var s = 0; s < shards; s++)
+                {
+                    var file = $"model-{s + 1:00000}-of-{shards:00000}.safetensors";
+                    var part = names.Where((_, i) => i % shards == s).ToDictionary(n => n, n => tensors[n]);
+                    SafetensorsWriter.Write(Path.Combine(folder, file), part, storage);
+                    foreach (var name in part.Keys)
+                    {
+                        map[name] = file;
+                    }
+                }
+
+                File.WriteAllText(Path.Combine(folder, "model.safetensors.index.json"),
+                    JsonSerializer.Serialize(new { metadata = new { total_size = 0 }, weight_map = map }));
+            }
+        }
+        finally
+        {
+            foreach (var t in tensors.Values)
+            {
+                t.Dispose();
+            }
+        }
+
+        return folder;
+    }
+
+    public static Dictionary<string, Tensor> Tensors(TinyLlavaOptions o)
+    {
+        var generator = new Generator(0).manual_seed(o.Seed);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var (lm, lmHead, vt, proj) = o.Naming == "new"
+            ? ("model.language_model.", "lm_head.weight", "model.vision_tower.vision_model.", "model.multi_modal_projector.")
+            : ("language_model.model.", "language_model.lm_head.weight", "vision_tower.vision_model.", "multi_modal_projector.");
+        Tensor W(long outF, long inF) => randn([outF, inF], generator: generator) * (o.WeightScale / Math.Sqrt(inF));
+        Tensor V(long n, double scale = 0.1) => randn([n], generator: generator) * scale;
+        Tensor Norm(long n) => ones(n) + V(n);
+
+        var headDim = o.Hidden / o.Heads;
+        result[lm + "embed_tokens.weight"] = randn([o.Vocab, o.Hidden], generator: generator);
+        result[lm + "norm.weight"] = Norm(o.Hidden);
+        result[lmHead] = W(o.Vocab, o.Hidden);
+        for (var i = 0; i < o.Layers; i++)
+        {
+            var p = $"{lm}layers.{i}.";
+            result[p + "input_layernorm.weight"] = Norm(o.Hidden);
+            result[p + "post_attention_layernorm.weight"] = Norm(o.Hidden);
+            result[p + "self_attn.q_proj.weight"] = W(o.Heads * headDim, o.Hidden);
+            result[p + "self_attn.k_proj.weight"] = W(o.KeyValueHeads * headDim, o.Hidden);
+            result[p + "self_attn.v_proj.weight"] = W(o.KeyValueHeads * headDim, o.Hidden);
+            result[p + "self_attn.o_proj.weight"] = W(o.Hidden, o.Heads * headDim);
+            result[p + "mlp.gate_proj.weight"] = W(o.Intermediate, o.Hidden);
+            result[p + "mlp.up_proj.weight"] = W(o.Intermediate, o.Hidden);
+            result[p + "mlp.down_proj.weight"] = W(o.Hidden, o.Intermediate);
+        }
+
+        var dv = o.VisionHidden;
+        var patches = (o.ImageSize / o.PatchSize) * (o.ImageSize / o.PatchSize);
+        result[vt + "embeddings.class_embedding"] = V(dv, 1.0);
+        result[vt + "embeddings.patch_embedding.weight"] = randn([dv, 3, o.PatchSize, o.PatchSize], generator: generator) / Math.Sqrt(3 * o.PatchSize * o.PatchSize);
+        result[vt + "embeddings.position_embedding.weight"] = randn([patches + 1, dv], generator: generator) * 0.5;
+        result[vt + "pre_layrnorm.weight"] = Norm(dv);
+        result[vt + "pre_layrnorm.bias"] = V(dv);
+        result[vt + "post_layernorm.weight"] = Norm(dv);
+        result[vt + "post_layernorm.bias"] = V(dv);
+        for (var i = 0; i < o.VisionLayers; i++)
+        {
+            var p = $"{vt}encoder.layers.{i}.";
+            foreach (var n in new[] { "q_proj", "k_proj", "v_proj", "out_proj" })
+            {
+                result[p + $"self_attn.{n}.weight"] = W(dv, dv);
+                result[p + $"self_attn.{n}.bias"] = V(dv);
+            }
+
+            result[p + "layer_norm1.weight"] = Norm(dv);
+            result[p + "layer_norm1.bias"] = V(dv);
+            result[p + "layer_norm2.weight"] = Norm(dv);
+            result[p + "layer_norm2.bias"] = V(dv);
+            result[p + "mlp.fc1.weight"] = W(4 * dv, dv);
+            result[p + "mlp.fc1.bias"] = V(4 * dv);
+            result[p + "mlp.fc2.weight"] = W(dv, 4 * dv);
+            result[p + "mlp.fc2.bias"] = V(dv);
+        }
+
+        result[proj + "linear_1.weight"] = W(o.Hidden, dv);
+        result[proj + "linear_1.bias"] = V(o.Hidden);
+        result[proj + "linear_2.weight"] = W(o.Hidden, o.Hidden);
+        result[proj + "linear_2.bias"] = V(o.Hidden);
+        return result;
+    }
+
+    public static string ConfigJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
+        {
+          "architectures": ["LlavaForConditionalGeneration"],
+          "model_type": "llava",
+          "image_token_index": {{o.ImageTokenIndex}},
+          "projector_hidden_act": "gelu",
+          "vision_feature_layer": -2,
+          "vision_feature_select_strategy": "default",
+          "torch_dtype": "float32",
+          "text_config": {
+            "model_type": "llama",
+            "hidden_size": {{o.Hidden}},
+            "intermediate_size": {{o.Intermediate}},
+            "num_hidden_layers": {{o.Layers}},
+            "num_attention_heads": {{o.Heads}},
+            "num_key_value_heads": {{o.KeyValueHeads}},
+            "vocab_size": {{o.Vocab}},
+            "rms_norm_eps": 1e-5,
+            "rope_theta": 10000.0,
+            "hidden_act": "silu",
+            "tie_word_embeddings": false
+          },
+          "vision_config": {
+            "model_type": "clip_vision_model",
+            "hidden_size": {{o.VisionHidden}},
+            "intermediate_size": {{4 * o.VisionHidden}},
+            "num_hidden_layers": {{o.VisionLayers}},
+            "num_attention_heads": {{o.VisionHeads}},
+            "image_size": {{o.ImageSize}},
+            "patch_size": {{o.PatchSize}},
+            "hidden_act": "quick_gelu",
+            "layer_norm_eps": 1e-5
+          }
+        }
+        """);
+
+    public static string PreprocessorJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
+        {
+          "crop_size": { "height": {{o.ImageSize}}, "width": {{o.ImageSize}} },
+          "size": { "shortest_edge": {{o.ImageSize}} },
+          "do_center_crop": true,
+          "do_convert_rgb": true,
+          "do_normalize": true,
+          "do_rescale": true,
+          "do_resize": true,
+          "image_mean": [0.48145466, 0.4578275, 0.40821073],
+          "image_std": [0.26862954, 0.26130258, 0.27577711],
+          "rescale_factor": 0.00392156862745098,
+          "resample": 3,
+          "image_processor_type": "CLIPImageProcessor"
+        }
+        """);
+}
