@@ -221,6 +221,21 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
+    public void Dop021_TypoOfARequiredKeyIsNotAlsoReportedMissing()
+    {
+        var d = Single(Parse("model: model\nvalidaton: val.jsonl\nbudget: {fraction: 0.2}\n"));
+        AssertAt(d, "DOP021", 2, 1);
+        Assert.Contains("Did you mean 'validation'?", d.Message);
+    }
+
+    [Fact]
+    public void Dop021_UnrelatedUnknownKeyDoesNotHideAMissingKey()
+    {
+        var result = Parse("model: model\nvalidation: val.jsonl\nzzzzzzzz: 1\n");
+        Assert.Equal([("DOP024", 1, 1), ("DOP021", 3, 1)], result.Diagnostics.Select(d => (d.Code, d.Line, d.Column)));
+    }
+
+    [Fact]
     public void Dop021_NoSuggestionForUnrelatedKey()
     {
         var d = Single(Parse(Minimal + "\nzzzzzzzz: 1\n"));

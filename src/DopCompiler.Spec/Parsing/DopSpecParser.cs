@@ -155,7 +155,7 @@ public static partial class DopSpecParser
             }
 
             _failed = true;
-            if (map.HadUnknownKeys && !map.HasKey(key))
+            if (map.SuggestedKeys.Contains(key))
             {
                 return null;
             }
@@ -435,7 +435,7 @@ public static partial class DopSpecParser
             var given = map.Keys.Where(k => map[k] is not null).ToList();
             if (given.Count == 0)
             {
-                if (map.HadUnknownKeys)
+                if (map.SuggestedKeys.Count > 0)
                 {
                     return null;
                 }

@@ -24,7 +24,7 @@ internal sealed partial class SpecReader(string file)
 
         var seen = new Dictionary<string, (YScalar Key, YNode Value)>(StringComparer.Ordinal);
         var order = new List<string>();
-        var hadUnknownKeys = false;
+        var suggested = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in mapping.Entries)
         {
             if (keyNode is not YScalar key || key.IsNull)
@@ -42,11 +42,16 @@ internal sealed partial class SpecReader(string file)
 
             if (!knownKeys.Contains(key.Value))
             {
+                var suggestion = EditDistance.Suggest(key.Value, knownKeys);
                 Report(
                     SpecDiagnosticCodes.UnknownKey,
                     key,
-                    $"Unknown key '{key.Value}' in {what}.{EditDistance.DidYouMean(key.Value, knownKeys)} Known keys: {string.Join(", ", knownKeys)}.");
-                hadUnknownKeys = true;
+                    $"Unknown key '{key.Value}' in {what}.{(suggestion is null ? "" : $" Did you mean '{suggestion}'?")} Known keys: {string.Join(", ", knownKeys)}.");
+                if (suggestion is not null)
+                {
+                    suggested.Add(suggestion);
+                }
+
                 continue;
             }
 
@@ -54,7 +59,7 @@ internal sealed partial class SpecReader(string file)
             order.Add(key.Value);
         }
 
-        return new MappingView(mapping, seen, order) { HadUnknownKeys = hadUnknownKeys };
+        return new MappingView(mapping, seen, order) { SuggestedKeys = suggested };
     }
 
     /// <summary>A non-null scalar's text; nodes of another kind are reported as <paramref name="expected"/>.</summary>
@@ -174,6 +179,6 @@ internal sealed class MappingView(YMapping node, Dictionary<string, (YScalar Key
 
     public bool HasKey(string key) => entries.ContainsKey(key);
 
-    /// <summary>True when an unknown key was reported: a "missing key" error would then only repeat it (likely a typo).</summary>
-    public bool HadUnknownKeys { get; init; }
+    /// <summary>Known keys that an unknown key was reported as a likely typo of: a "missing key" error for them would only repeat it.</summary>
+    public IReadOnlySet<string> SuggestedKeys { get; init; } = new HashSet<string>();
 }
