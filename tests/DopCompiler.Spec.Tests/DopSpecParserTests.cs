@@ -428,6 +428,23 @@ public sealed class DopSpecParserTests : IDisposable
         Assert.Contains("Did you mean 'cpu'?", result.Diagnostics[4].Message);
     }
 
+    [Theory]
+    [InlineData("{a: [}")]
+    [InlineData("\"unterminated")]
+    [InlineData("model: model\n---\nmodel: again\n")]
+    [InlineData("? [complex, key]\n: value\n")]
+    [InlineData("model: *nowhere\n")]
+    [InlineData("groups: [1, [2], {source: 3}]\nbudget: [fraction]\nvalidation: {}\noutput: x\n")]
+    [InlineData("\u0000\u0001\u0002")]
+    [InlineData("model: !!binary aGVsbG8=\n")]
+    public void OddInput_GivesDiagnosticsNeverExceptions(string yaml)
+    {
+        var result = Parse(yaml);
+        Assert.False(result.Succeeded);
+        Assert.NotEmpty(result.Diagnostics);
+        Assert.All(result.Diagnostics, d => Assert.True(d.Line >= 1 && d.Column >= 1, d.ToString()));
+    }
+
     [Fact]
     public void GetValueOrThrow_ThrowsWithAllDiagnostics()
     {
