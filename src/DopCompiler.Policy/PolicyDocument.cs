@@ -1,0 +1,188 @@
+using System.Collections.Generic;
+using System.Runtime.Serialization;
+
+namespace DopCompiler.Policy
+{
+    /// <summary>
+    /// A DOP policy file (schema version <see cref="PolicySchema.Version"/>): what the search chose for one model and
+    /// one spec, with everything the generator, the report and a human reader need. Keys are written sorted;
+    /// <c>docs/policy-schema.md</c> documents each.
+    /// </summary>
+    [DataContract]
+    public sealed class PolicyDocument
+    {
+        [DataMember(Name = "schema_version")] public int SchemaVersion { get; set; }
+
+        [DataMember(Name = "tool_version")] public string ToolVersion { get; set; } = "";
+
+        [DataMember(Name = "model")] public PolicyModel Model { get; set; } = new PolicyModel();
+
+        /// <summary>Content hash of the spec's inputs that decide the policy (spec file, validation data, settings).</summary>
+        [DataMember(Name = "spec_hash")] public string SpecHash { get; set; } = "";
+
+        /// <summary>Token groups in prompt order.</summary>
+        [DataMember(Name = "groups")] public List<PolicyGroup> Groups { get; set; } = new List<PolicyGroup>();
+
+        /// <summary>The depth table: per (module, group) the number of deepest layers pruned. Sorted by module, then group.</summary>
+        [DataMember(Name = "depths")] public List<PolicyDepth> Depths { get; set; } = new List<PolicyDepth>();
+
+        /// <summary>The depth table expanded per decoder layer (derived; what the generator unrolls).</summary>
+        [DataMember(Name = "layers")] public List<PolicyLayer> Layers { get; set; } = new List<PolicyLayer>();
+
+        [DataMember(Name = "budget")] public PolicyBudget Budget { get; set; } = new PolicyBudget();
+
+        [DataMember(Name = "divergence")] public PolicyDivergence Divergence { get; set; } = new PolicyDivergence();
+
+        [DataMember(Name = "flops")] public PolicyFlops Flops { get; set; } = new PolicyFlops();
+
+        /// <summary>Predicted and measured prefill time, when a time model was fitted (latency budgets); null otherwise.</summary>
+        [DataMember(Name = "time", EmitDefaultValue = false)] public PolicyTime? Time { get; set; }
+
+        /// <summary>Per-parameter divergence curves the solver used. Sorted by module, then group.</summary>
+        [DataMember(Name = "curves")] public List<PolicyCurve> Curves { get; set; } = new List<PolicyCurve>();
+    }
+
+    [DataContract]
+    public sealed class PolicyModel
+    {
+        /// <summary>Model folder name (not a path: the policy must not depend on where the repo is cloned).</summary>
+        [DataMember(Name = "name")] public string Name { get; set; } = "";
+
+        /// <summary>SHA-256 over config.json and the safetensors files' bytes.</summary>
+        [DataMember(Name = "hash")] public string Hash { get; set; } = "";
+
+        [DataMember(Name = "model_type")] public string ModelType { get; set; } = "";
+
+        [DataMember(Name = "num_layers")] public int NumLayers { get; set; }
+
+        [DataMember(Name = "hidden_size")] public int HiddenSize { get; set; }
+
+        [DataMember(Name = "intermediate_size")] public int IntermediateSize { get; set; }
+
+        [DataMember(Name = "num_heads")] public int NumHeads { get; set; }
+
+        [DataMember(Name = "num_kv_heads")] public int NumKeyValueHeads { get; set; }
+
+        [DataMember(Name = "image_tokens")] public int ImageTokens { get; set; }
+
+        [DataMember(Name = "image_token_id")] public int ImageTokenId { get; set; }
+    }
+
+    [DataContract]
+    public sealed class PolicyGroup
+    {
+        [DataMember(Name = "name")] public string Name { get; set; } = "";
+
+        /// <summary><c>system</c>, <c>image</c>, <c>image_key</c>, <c>image_rest</c> or <c>text</c>: which part of the prompt.</summary>
+        [DataMember(Name = "source")] public string Source { get; set; } = "";
+
+        [DataMember(Name = "prunable")] public bool Prunable { get; set; }
+
+        /// <summary>Mean token count over the validation set (the budget is priced at this layout).</summary>
+        [DataMember(Name = "mean_tokens")] public double MeanTokens { get; set; }
+
+        /// <summary>For a [CLS]-ranked image split: the share of image tokens in this group; 0 otherwise.</summary>
+        [DataMember(Name = "image_fraction", EmitDefaultValue = false)] public double ImageFraction { get; set; }
+    }
+
+    [DataContract]
+    public sealed class PolicyDepth
+    {
+        /// <summary><c>attention</c> or <c>mlp</c>.</summary>
+        [DataMember(Name = "module")] public string Module { get; set; } = "";
+
+        [DataMember(Name = "group")] public string Group { get; set; } = "";
+
+        /// <summary>Pruned in layers [num_layers − depth, num_layers).</summary>
+        [DataMember(Name = "depth")] public int Depth { get; set; }
+    }
+
+    [DataContract]
+    public sealed class PolicyLayer
+    {
+        [DataMember(Name = "layer")] public int Layer { get; set; }
+
+        /// <summary>Groups whose attention runs here (queries and keys/values), prompt order.</summary>
+        [DataMember(Name = "attention")] public List<string> Attention { get; set; } = new List<string>();
+
+        /// <summary>Groups whose MLP runs here, prompt order.</summary>
+        [DataMember(Name = "mlp")] public List<string> Mlp { get; set; } = new List<string>();
+
+        /// <summary>Groups that leave the sequence at the start of this layer (never read again: dead work removed).</summary>
+        [DataMember(Name = "dropped")] public List<string> Dropped { get; set; } = new List<string>();
+    }
+
+    [DataContract]
+    public sealed class PolicyBudget
+    {
+        /// <summary><c>fraction</c>, <c>tflops</c> or <c>latency_fraction</c>.</summary>
+        [DataMember(Name = "kind")] public string Kind { get; set; } = "";
+
+        [DataMember(Name = "asked")] public double Asked { get; set; }
+
+        /// <summary>Reached value in the same unit as <see cref="Asked"/>.</summary>
+        [DataMember(Name = "reached")] public double Reached { get; set; }
+
+        /// <summary>Decoder prefill FLOPs of the policy divided by the unpruned model's.</summary>
+        [DataMember(Name = "flops_fraction")] public double FlopsFraction { get; set; }
+    }
+
+    [DataContract]
+    public sealed class PolicyDivergence
+    {
+        /// <summary>Sum of the curves at the chosen depths (the additive approximation).</summary>
+        [DataMember(Name = "predicted_kl")] public double PredictedKl { get; set; }
+
+        /// <summary>KL of the chosen policy measured on the validation set; negative when not measured.</summary>
+        [DataMember(Name = "measured_kl")] public double MeasuredKl { get; set; }
+
+        /// <summary><c>first_answer</c> or <c>teacher_forced</c>.</summary>
+        [DataMember(Name = "positions")] public string Positions { get; set; } = "";
+
+        [DataMember(Name = "max_positions")] public int MaxPositions { get; set; }
+
+        [DataMember(Name = "samples")] public int Samples { get; set; }
+    }
+
+    [DataContract]
+    public sealed class PolicyFlops
+    {
+        /// <summary><c>gqa</c> or <c>paper</c>.</summary>
+        [DataMember(Name = "convention")] public string Convention { get; set; } = "";
+
+        [DataMember(Name = "unpruned")] public double Unpruned { get; set; }
+
+        [DataMember(Name = "pruned")] public double Pruned { get; set; }
+
+        [DataMember(Name = "projections")] public double Projections { get; set; }
+
+        [DataMember(Name = "attention")] public double Attention { get; set; }
+
+        [DataMember(Name = "mlp")] public double Mlp { get; set; }
+    }
+
+    [DataContract]
+    public sealed class PolicyTime
+    {
+        [DataMember(Name = "unpruned_ms")] public double UnprunedMilliseconds { get; set; }
+
+        [DataMember(Name = "predicted_ms")] public double PredictedMilliseconds { get; set; }
+
+        /// <summary>Identity of the machine the time model was fitted on.</summary>
+        [DataMember(Name = "machine")] public string Machine { get; set; } = "";
+    }
+
+    [DataContract]
+    public sealed class PolicyCurve
+    {
+        [DataMember(Name = "module")] public string Module { get; set; } = "";
+
+        [DataMember(Name = "group")] public string Group { get; set; } = "";
+
+        /// <summary>Depths 0..num_layers (every value, interpolated between grid points where not measured).</summary>
+        [DataMember(Name = "kl")] public List<double> Kl { get; set; } = new List<double>();
+
+        /// <summary>Depths at which the curve was measured (the rest is interpolated).</summary>
+        [DataMember(Name = "measured_depths")] public List<int> MeasuredDepths { get; set; } = new List<int>();
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.IO;
+using System.Runtime.Serialization;
+using System.Runtime.Serialization.Json;
+using System.Text;
+using System.Xml;
+
+namespace DopCompiler.Policy
+{
+    /// <summary>Reads and writes policy files; the one place that knows their encoding.</summary>
+    public static class PolicySchema
+    {
+        /// <summary>Bumped on any incompatible change; readers refuse other versions with a clear message.</summary>
+        public const int Version = 1;
+
+        /// <summary>Deterministic UTF-8 JSON: keys sorted (DataContract order is alphabetical), invariant numbers, indented, no BOM.</summary>
+        public static byte[] Serialize(PolicyDocument document)
+        {
+            var serializer = new DataContractJsonSerializer(typeof(PolicyDocument));
+            using (var stream = new MemoryStream())
+            {
+                using (var writer = JsonReaderWriterFactory.CreateJsonWriter(stream, new UTF8Encoding(false), false, true, "  "))
+                {
+                    serializer.WriteObject(writer, document);
+                    writer.Flush();
+                }
+
+                stream.WriteByte((byte)'\n');
+                return stream.ToArray();
+            }
+        }
+
+        /// <summary>Parses a policy; <paramref name="error"/> says why not (malformed JSON, wrong version) and the result is null.</summary>
+        public static PolicyDocument? TryParse(byte[] json, out string? error)
+        {
+            error = null;
+            PolicyDocument? document;
+            try
+            {
+                var serializer = new DataContractJsonSerializer(typeof(PolicyDocument));
+                using (var stream = new MemoryStream(json))
+                {
+                    document = serializer.ReadObject(stream) as PolicyDocument;
+                }
+            }
+            catch (Exception e) when (e is SerializationException || e is XmlException || e is InvalidCastException || e is FormatException)
+            {
+                error = "the policy file is not a well-formed policy JSON document: " + e.Message;
+                return null;
+            }
+
+            if (document == null)
+            {
+                error = "the policy file is empty";
+                return null;
+            }
+
+            if (document.SchemaVersion != Version)
+            {
+                error = "the policy file has schema_version " + document.SchemaVersion + ", this DopCompiler reads version " + Version
+                    + "; re-run the search (dotnet build with DopSearch=always) to regenerate it";
+                return null;
+            }
+
+            if (document.Model.NumLayers <= 0 || document.Layers.Count != document.Model.NumLayers)
+            {
+                error = "the policy file's 'layers' table has " + document.Layers.Count + " entries for a model of " + document.Model.NumLayers + " layers";
+                return null;
+            }
+
+            return document;
+        }
+
+        /// <summary>Writes atomically: a temp file beside the target, then a rename, so a cancelled write never leaves half a policy.</summary>
+        public static void WriteAtomically(string path, PolicyDocument document)
+        {
+            var bytes = Serialize(document);
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            var temp = path + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
+            try
+            {
+                File.WriteAllBytes(temp, bytes);
+                if (File.Exists(path))
+                {
+                    File.Replace(temp, path, null);
+                }
+                else
+                {
+                    File.Move(temp, path);
+                }
+            }
+            finally
+            {
+                if (File.Exists(temp))
+                {
+                    File.Delete(temp);
+                }
+            }
+        }
+    }
+}
