@@ -26,4 +26,7 @@ public static class DiagnosticCodes
 
     /// <summary>A prompt is malformed for the model (no image token where an image is given, etc.).</summary>
     public const string PromptLayout = "DOP008";
+
+    /// <summary>The model folder's tokenizer is missing or cannot be loaded.</summary>
+    public const string Tokenizer = "DOP009";
 }
