@@ -1,0 +1,24 @@
+using DopCompiler.Model.Checkpoints;
+using ShapesVlm.Train.Modules;
+using static TorchSharp.torch;
+
+namespace ShapesVlm.Train;
+
+/// <summary>Writes the Hugging Face style folder: config.json, preprocessor_config.json, model.safetensors.</summary>
+internal static class Exporter
+{
+    public static void Export(LlavaForTraining model, string folder, string storage, IReadOnlyDictionary<string, string> metadata)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "config.json"), model.Shape.ConfigJson().ReplaceLineEndings("\n"));
+        File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), model.Shape.PreprocessorJson().ReplaceLineEndings("\n"));
+        var dtype = storage switch
+        {
+            "bf16" => SafetensorsDType.BF16,
+            "f32" => SafetensorsDType.F32,
+            _ => throw new ArgumentException($"--storage {storage}: use bf16 or f32"),
+        };
+        var tensors = model.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter));
+        SafetensorsWriter.Write(Path.Combine(folder, CheckpointTensors.SingleFileName), tensors, dtype, metadata);
+    }
+}

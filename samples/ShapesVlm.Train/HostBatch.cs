@@ -1,0 +1,197 @@
+using DopCompiler.Spec;
+using ShapesVlm.Data;
+using ShapesVlm.Train.Modules;
+using static TorchSharp.torch;
+
+namespace ShapesVlm.Train;
+
+/// <summary>One question about one image of a batch, as token ids split at the image.</summary>
+internal sealed record QuestionRows(int Image, int[] SuffixInput, int[] Targets, int FirstTargetRow, QuestionType Type, string Answer);
+
+/// <summary>A batch in managed memory: normalised CHW pixels per image and the questions about them.</summary>
+internal sealed class HostBatch
+{
+    public required int Images { get; init; }
+    public required float[] Pixels { get; init; } // [B·3·H·W], CLIP-normalised
+    public required int[] PrefixIds { get; init; }
+    public required IReadOnlyList<QuestionRows> Questions { get; init; }
+
+    public BatchTensors ToTensors(int imageSize, int padId)
+    {
+        var s = Questions.Max(q => q.SuffixInput.Length);
+        var suffix = new long[Questions.Count * s];
+        Array.Fill(suffix, padId);
+        var lossRows = new List<long>();
+        var targets = new List<long>();
+        for (var i = 0; i < Questions.Count; i++)
+        {
+            var q = Questions[i];
+            for (var j = 0; j < q.SuffixInput.Length; j++)
+            {
+                suffix[(i * s) + j] = q.SuffixInput[j];
+            }
+
+            for (var j = 0; j < q.Targets.Length; j++)
+            {
+                lossRows.Add((i * s) + q.FirstTargetRow + j);
+                targets.Add(q.Targets[j]);
+            }
+        }
+
+        return new BatchTensors
+        {
+            Pixels = tensor(Pixels).view(Images, 3, imageSize, imageSize),
+            PrefixIds = tensor(PrefixIds.Select(i => (long)i).ToArray()),
+            SuffixIds = tensor(suffix).view(Questions.Count, s),
+            ImageOfQuestion = tensor(Questions.Select(q => (long)q.Image).ToArray()),
+            LossRows = tensor(lossRows.ToArray()),
+            Targets = tensor(targets.ToArray()),
+        };
+    }
+}
+
+/// <summary>Prompt and answer ids, split at the image token, cached per text (the task has few distinct prompts).</summary>
+internal sealed class PromptEncoder(ShapesTokenizer tokenizer)
+{
+    private readonly Dictionary<string, (int[] Prefix, int[] After)> _prompts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int[]> _answers = new(StringComparer.Ordinal);
+    private int[]? _prefix;
+
+    public ShapesTokenizer Tokenizer => tokenizer;
+
+    public int[] Prefix => _prefix ?? throw new InvalidOperationException("no prompt encoded yet");
+
+    public QuestionRows Rows(int image, string prompt, string answer, QuestionType type)
+    {
+        if (!_prompts.TryGetValue(prompt, out var split))
+        {
+            var ids = tokenizer.EncodePrompt(prompt);
+            var at = Array.IndexOf(ids, tokenizer.ImageTokenId);
+            if (at < 0 || Array.IndexOf(ids, tokenizer.ImageTokenId, at + 1) >= 0)
+            {
+                throw new InvalidDataException($"prompt must hold exactly one <image>: {prompt}");
+            }
+
+            split = (ids[..at], ids[(at + 1)..]);
+            _prompts[prompt] = split;
+        }
+
+        _prefix ??= split.Prefix;
+        if (!split.Prefix.AsSpan().SequenceEqual(_prefix))
+        {
+            throw new InvalidDataException("every prompt must share the text before <image> (the prompt template's prefix)");
+        }
+
+        if (!_answers.TryGetValue(answer, out var answerIds))
+        {
+            answerIds = tokenizer.EncodeAnswer(answer);
+            _answers[answer] = answerIds;
+        }
+
+        int[] input = [.. split.After, .. answerIds[..^1]];
+        return new QuestionRows(image, input, answerIds, split.After.Length - 1, type, answer);
+    }
+}
+
+/// <summary>
+/// Deterministic training batches: batch k holds stream samples [k·B, (k+1)·B) of <see cref="TrainingSampleStream"/>
+/// (held-out ones skipped) and, per image, its own question plus one question of each other type about the same scene.
+/// </summary>
+internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEnumerable<VqaSample> heldOut, int imagesPerBatch, int questionsPerImage)
+{
+    private readonly TrainingSampleStream _stream = new(tokenizer, seed, heldOut);
+    private readonly PromptEncoder _encoder = new(tokenizer);
+    private readonly ulong _extraSeed = SplitMix64.Derive(seed, 0xE87AUL);
+
+    public HostBatch Get(long batchIndex)
+    {
+        var pixels = new List<float>(imagesPerBatch * 3 * Scene.ImageSize * Scene.ImageSize);
+        var questions = new List<QuestionRows>();
+        var image = 0;
+        for (long i = batchIndex * imagesPerBatch; i < (batchIndex + 1) * imagesPerBatch; i++)
+        {
+            var sample = _stream.Get(i);
+            if (_stream.IsHeldOut(sample.Sample))
+            {
+                continue;
+            }
+
+            Normalise(sample.Pixels, pixels);
+            var vqa = sample.Sample;
+            questions.Add(_encoder.Rows(image, vqa.Prompt, vqa.Question.Answer, vqa.Question.Type));
+            var rng = new SplitMix64(SplitMix64.Derive(_extraSeed, (ulong)i));
+            var others = Enum.GetValues<QuestionType>().Where(t => t != vqa.Question.Type).ToList();
+            rng.Shuffle(others);
+            foreach (var type in others.Take(questionsPerImage - 1))
+            {
+                var question = QuestionGenerator.TryAsk(vqa.Scene, type, rng.NextBool(), rng);
+                if (question is null)
+                {
+                    continue;
+                }
+
+                var extra = vqa with { Question = question };
+                if (!_stream.IsHeldOut(extra))
+                {
+                    questions.Add(_encoder.Rows(image, extra.Prompt, question.Answer, type));
+                }
+            }
+
+            image++;
+        }
+
+        return new HostBatch { Images = image, Pixels = [.. pixels], PrefixIds = _encoder.Prefix, Questions = questions };
+    }
+
+    /// <summary>[0, 1] CHW pixels → CLIP-normalised, as <see cref="ImagePreprocessor"/> does for the PNG files.</summary>
+    private static void Normalise(float[] chw, List<float> output)
+    {
+        var plane = chw.Length / 3;
+        for (var c = 0; c < 3; c++)
+        {
+            var mean = ImagePreprocessor.ClipMean[c];
+            var std = ImagePreprocessor.ClipStd[c];
+            for (var p = 0; p < plane; p++)
+            {
+                output.Add((chw[(c * plane) + p] - mean) / std);
+            }
+        }
+    }
+}
+
+/// <summary>A JSONL split (validation or test) with its images preprocessed from the PNG files, as evaluation sees them.</summary>
+internal sealed class HeldOutSet
+{
+    private HeldOutSet(IReadOnlyList<DatasetRecord> records, IReadOnlyList<float[]> pixels)
+    {
+        Records = records;
+        Pixels = pixels;
+    }
+
+    public IReadOnlyList<DatasetRecord> Records { get; }
+
+    public IReadOnlyList<float[]> Pixels { get; }
+
+    public static HeldOutSet Load(string jsonlPath, ImagePreprocessor preprocessor)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(jsonlPath))!;
+        var records = DatasetFiles.Read(jsonlPath);
+        var pixels = records.Select(r => preprocessor.ToPixelValues(Path.Combine(folder, r.Image))).ToArray();
+        return new HeldOutSet(records, pixels);
+    }
+
+    /// <summary>Samples [start, start+count) as one batch, one question per image.</summary>
+    public HostBatch Batch(PromptEncoder encoder, int start, int count)
+    {
+        var end = Math.Min(Records.Count, start + count);
+        var pixels = new List<float>();
+        var questions = new List<QuestionRows>();
+        for (var i = start; i < end; i++)
+        {
+            pixels.AddRange(Pixels[i]);
+            questions.Add(encoder.Rows(i - start, Records[i].Prompt, Records[i].Answer, Records[i].Type));
+        }
+
+        return new HostBatch { Images = end - start, Pixels = [.. pixels], PrefixIds = encoder.Prefix, Questions = questions };
+    }
+}

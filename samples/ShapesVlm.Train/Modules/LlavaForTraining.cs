@@ -1,0 +1,140 @@
+using DopCompiler.Model.Modules;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ShapesVlm.Train.Modules;
+
+#pragma warning disable IDE1006
+
+/// <summary>
+/// The trainable LLaVA-1.5 model: CLIP vision tower, two-layer projector, LLaMA decoder. Its parameter names are the
+/// Hugging Face (pre-4.52) LLaVA names, so <see cref="nn.Module.named_parameters"/> is the checkpoint.
+/// </summary>
+internal sealed class LlavaForTraining : nn.Module
+{
+    private readonly VisionTowerModule vision_tower;
+    private readonly ProjectorModule multi_modal_projector;
+    private readonly LanguageModelModule language_model;
+    private readonly RotaryEmbedding _rotary;
+
+    public LlavaForTraining(ModelShape shape) : base("llava")
+    {
+        Shape = shape;
+        vision_tower = new VisionTowerModule(shape);
+        multi_modal_projector = new ProjectorModule(shape);
+        language_model = new LanguageModelModule(shape);
+        _rotary = new RotaryEmbedding(shape.HeadDim, shape.RopeTheta);
+        RegisterComponents();
+        Initialize();
+    }
+
+    public ModelShape Shape { get; }
+
+    /// <summary>Logits [Q, S, V] at every suffix row of every question (rows past a question's length are padding).</summary>
+    public Tensor SuffixLogits(BatchTensors batch)
+    {
+        var hs = DecoderSuffix(batch);
+        return language_model.Logits(hs);
+    }
+
+    /// <summary>Logits [R, V] at the rows that predict answer tokens (<see cref="BatchTensors.LossRows"/>).</summary>
+    public Tensor AnswerLogits(BatchTensors batch)
+    {
+        var hs = DecoderSuffix(batch);
+        var rows = hs.reshape(-1, Shape.Hidden).index_select(0, batch.LossRows); // [R, d]
+        return language_model.Logits(rows);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _rotary.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private Tensor DecoderSuffix(BatchTensors batch)
+    {
+        var lm = language_model.Model;
+        var images = batch.Pixels.shape[0];
+        var features = multi_modal_projector.Forward(vision_tower.Forward(batch.Pixels)); // [B, N, d]
+        var textPrefix = lm.Embed(batch.PrefixIds).unsqueeze(0).expand(images, -1, -1); // [B, P_text, d]
+        var prefix = cat([textPrefix, features], 1); // [B, P, d]
+        var suffix = lm.Embed(batch.SuffixIds); // [Q, S, d]
+        var p = prefix.shape[1];
+        var s = suffix.shape[1];
+        var (cosP, sinP) = _rotary.Tables(arange(p, ScalarType.Int64));
+        var (cosS, sinS) = _rotary.Tables(arange(p, p + s, ScalarType.Int64));
+        var causal = full(s, s, float.NegativeInfinity).triu(1);
+        var mask = cat([zeros(s, p), causal], 1); // [S, P+S]
+        var rows = new SharedPrefixRows
+        {
+            Prefix = prefix,
+            Suffix = suffix,
+            ImageOfQuestion = batch.ImageOfQuestion,
+            PrefixCos = cosP,
+            PrefixSin = sinP,
+            SuffixCos = cosS,
+            SuffixSin = sinS,
+            SuffixMask = mask,
+        };
+        var (_, hs) = lm.Forward(rows);
+        return hs; // [Q, S, d]
+    }
+
+    /// <summary>GPT-2 style init: N(0, 0.02) weights, residual output projections scaled by 1/√(2·layers), zero biases.</summary>
+    private void Initialize()
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, param) in named_parameters())
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.Contains("layer_norm", StringComparison.Ordinal)
+                || name.Contains("layrnorm", StringComparison.Ordinal) || name.Contains("layernorm", StringComparison.Ordinal))
+            {
+                continue; // norms keep ones/zeros
+            }
+
+            if (name.EndsWith(".bias", StringComparison.Ordinal))
+            {
+                param.zero_();
+                continue;
+            }
+
+            var std = 0.02;
+            if (name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal))
+            {
+                std /= Math.Sqrt(2.0 * Shape.Layers);
+            }
+            else if (name.EndsWith("out_proj.weight", StringComparison.Ordinal) || name.EndsWith("fc2.weight", StringComparison.Ordinal))
+            {
+                std /= Math.Sqrt(2.0 * Shape.VisionLayers);
+            }
+
+            nn.init.normal_(param, 0, std);
+        }
+    }
+}
+
+/// <summary>One batch as tensors: images, the shared text prefix, question suffixes and the answer rows.</summary>
+internal sealed class BatchTensors : IDisposable
+{
+    public required Tensor Pixels { get; init; }          // [B, 3, H, W], normalised
+    public required Tensor PrefixIds { get; init; }       // [P_text] (BOS ... before <image>)
+    public required Tensor SuffixIds { get; init; }       // [Q, S] (after <image>, answer without EOS), right-padded
+    public required Tensor ImageOfQuestion { get; init; } // [Q]
+    public required Tensor LossRows { get; init; }        // [R] flat rows into Q·S
+    public required Tensor Targets { get; init; }         // [R]
+
+    public void Dispose()
+    {
+        Pixels.Dispose();
+        PrefixIds.Dispose();
+        SuffixIds.Dispose();
+        ImageOfQuestion.Dispose();
+        LossRows.Dispose();
+        Targets.Dispose();
+    }
+}
