@@ -1,0 +1,194 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace DopCompiler.Tasks
+{
+    /// <summary>
+    /// <c>dop search &lt;spec&gt; --out &lt;policy&gt; ...</c>: writes the policy (atomically, by the tool) or, when the
+    /// policy's spec_hash already matches the inputs, leaves it untouched. Holds a lock file beside the policy so two
+    /// builds of one project (target frameworks, parallel IDE builds) never search into the same file at once.
+    /// </summary>
+    public sealed class DopSearch : DopToolTask
+    {
+        private const string UpToDateLine = "dop: policy is up to date";
+
+        private volatile bool _cancelled;
+
+        [Required]
+        public string SpecFile { get; set; } = "";
+
+        [Required]
+        public string PolicyFile { get; set; } = "";
+
+        /// <summary>Overrides the spec's <c>budget.fraction</c> (<c>--budget</c>); empty to use the spec's budget.</summary>
+        public string? Budget { get; set; }
+
+        /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c>; empty to use the spec's <c>device</c>.</summary>
+        public string? Device { get; set; }
+
+        /// <summary>Where the tool keeps measured curves between runs; empty for the tool's default.</summary>
+        public string? CacheDir { get; set; }
+
+        /// <summary>Delete the policy when the search fails, so no stale policy outlives a broken spec (policies under obj/).</summary>
+        public bool DeleteOutputOnFailure { get; set; }
+
+        /// <summary>True when the tool found the existing policy up to date (hash match) and wrote nothing.</summary>
+        [Output]
+        public bool WasUpToDate { get; private set; }
+
+        protected override void AppendToolArguments(CommandLineBuilder builder)
+        {
+            builder.AppendSwitch("search");
+            builder.AppendFileNameIfNotNull(SpecFile);
+            builder.AppendSwitchIfNotNull("--out ", PolicyFile);
+            if (!string.IsNullOrWhiteSpace(Budget))
+            {
+                builder.AppendSwitchIfNotNull("--budget ", Budget!.Trim());
+            }
+
+            if (!string.IsNullOrWhiteSpace(Device))
+            {
+                builder.AppendSwitchIfNotNull("--device ", Device!.Trim().ToLowerInvariant());
+            }
+
+            if (!string.IsNullOrWhiteSpace(LibTorchDir))
+            {
+                builder.AppendSwitchIfNotNull("--libtorch-dir ", LibTorchDir);
+            }
+
+            if (!string.IsNullOrWhiteSpace(CacheDir))
+            {
+                builder.AppendSwitchIfNotNull("--cache-dir ", CacheDir);
+            }
+        }
+
+        protected override bool ValidateParameters()
+        {
+            DefaultDiagnosticFile ??= SpecFile;
+            if (!File.Exists(SpecFile))
+            {
+                Log.LogError(null, TaskDiagnosticCodes.SpecMissing, null, SpecFile, 0, 0, 0, 0,
+                    "the DopModel spec '{0}' does not exist.", SpecFile);
+                return false;
+            }
+
+            var device = (Device ?? "").Trim().ToLowerInvariant();
+            if (device.Length > 0 && device != "auto" && device != "cpu" && device != "cuda")
+            {
+                Log.LogError(null, TaskDiagnosticCodes.InvalidSetting, null, SpecFile, 0, 0, 0, 0,
+                    "DopDevice must be auto, cpu or cuda, found '{0}'.", Device);
+                return false;
+            }
+
+            if (!string.IsNullOrWhiteSpace(Budget)
+                && !(double.TryParse(Budget, NumberStyles.Float, CultureInfo.InvariantCulture, out var budget) && budget > 0 && budget <= 1))
+            {
+                Log.LogError(null, TaskDiagnosticCodes.InvalidSetting, null, SpecFile, 0, 0, 0, 0,
+                    "DopBudget must be a fraction in (0, 1] written with a '.', found '{0}'.", Budget);
+                return false;
+            }
+
+            return base.ValidateParameters();
+        }
+
+        public override bool Execute()
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(PolicyFile));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            using (var gate = AcquireLock())
+            {
+                if (gate == null)
+                {
+                    Log.LogError(null, TaskDiagnosticCodes.Cancelled, null, SpecFile, 0, 0, 0, 0,
+                        "the dop search was cancelled while waiting for another build of this project; no policy was written.");
+                    return false;
+                }
+
+                var succeeded = base.Execute() && !Log.HasLoggedErrors;
+                if (!succeeded)
+                {
+                    RemovePartialOutput();
+                }
+
+                return succeeded;
+            }
+        }
+
+        public override void Cancel()
+        {
+            _cancelled = true;
+            base.Cancel();
+        }
+
+        protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
+        {
+            if (singleLine.Trim().Equals(UpToDateLine, StringComparison.Ordinal))
+            {
+                WasUpToDate = true;
+            }
+
+            base.LogEventsFromTextOutput(singleLine, messageImportance);
+        }
+
+        /// <summary>An exclusive lock file beside the policy, deleted on close; null when cancelled while waiting.</summary>
+        private FileStream? AcquireLock()
+        {
+            var path = PolicyFile + ".lock";
+            var waited = false;
+            while (!_cancelled)
+            {
+                try
+                {
+                    return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+                }
+                catch (IOException)
+                {
+                    if (!waited)
+                    {
+                        Log.LogMessage(MessageImportance.High, "dop: waiting for another build that is searching into {0}", PolicyFile);
+                        waited = true;
+                    }
+
+                    Thread.Sleep(250);
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>A killed tool cannot clean up: remove its temp files, and the policy when asked to.</summary>
+        private void RemovePartialOutput()
+        {
+            try
+            {
+                var full = Path.GetFullPath(PolicyFile);
+                var directory = Path.GetDirectoryName(full);
+                if (directory != null && Directory.Exists(directory))
+                {
+                    foreach (var temp in Directory.GetFiles(directory, Path.GetFileName(full) + ".*.tmp"))
+                    {
+                        File.Delete(temp);
+                    }
+                }
+
+                if (DeleteOutputOnFailure && File.Exists(full))
+                {
+                    File.Delete(full);
+                    Log.LogMessage(MessageImportance.Normal, "dop: removed {0} (the search failed; a stale policy must not be compiled)", full);
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                Log.LogMessage(MessageImportance.Normal, "dop: could not remove partial output: {0}", e.Message);
+            }
+        }
+    }
+}
