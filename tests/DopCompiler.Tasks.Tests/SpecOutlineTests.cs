@@ -1,0 +1,55 @@
+namespace DopCompiler.Tasks.Tests;
+
+public sealed class SpecOutlineTests
+{
+    [Fact]
+    public void Reads_block_and_flow_forms()
+    {
+        using var folder = new TempFolder();
+        var spec = folder.File("a.dop.yaml", """
+            # comment
+            model: "../models/tiny"   # trailing comment
+            validation:
+              path: data/val.jsonl
+              limit: 4
+            output: { class_name: TinyDop, namespace: My.App }
+            budget:
+              fraction: 0.5
+            """);
+        var outline = SpecOutline.Read(spec);
+        Assert.Equal("../models/tiny", outline.Model);
+        Assert.Equal("data/val.jsonl", outline.Validation);
+        Assert.Equal("TinyDop", outline.ClassName);
+        Assert.Equal("My.App", outline.Namespace);
+    }
+
+    [Fact]
+    public void Shorthand_validation_and_block_output()
+    {
+        using var folder = new TempFolder();
+        var spec = folder.File("dop.yaml", "model: m\nvalidation: v.jsonl\noutput:\n  class_name: X\n");
+        var outline = SpecOutline.Read(spec);
+        Assert.Equal("v.jsonl", outline.Validation);
+        Assert.Equal("X", outline.ClassName);
+        Assert.Null(outline.Namespace);
+    }
+
+    [Fact]
+    public void Broken_yaml_yields_nothing_and_does_not_throw()
+    {
+        using var folder = new TempFolder();
+        var spec = folder.File("dop.yaml", "model: [unclosed\n\t- : :\n{{{");
+        var outline = SpecOutline.Read(spec);
+        Assert.Null(outline.ClassName);
+        Assert.Null(SpecOutline.Read(Path.Combine(folder.Path, "missing.yaml")).Model);
+    }
+
+    [Theory]
+    [InlineData("shapes-vlm.dop.yaml", "ShapesVlmDop")]
+    [InlineData("dop.yaml", "Dop")]
+    [InlineData("dop.yml", "Dop")]
+    [InlineData("3d_model.yaml", "_3dModel")]
+    [InlineData("---.yaml", "DopModel")]
+    public void Default_class_name_follows_the_spec(string file, string expected) =>
+        Assert.Equal(expected, SpecOutline.ClassNameFromFile("/x/" + file));
+}
