@@ -36,7 +36,7 @@ namespace DopCompiler.Tasks
         /// <summary>Delete the policy when the search fails, so no stale policy outlives a broken spec (policies under obj/).</summary>
         public bool DeleteOutputOnFailure { get; set; }
 
-        /// <summary>True when the tool found the existing policy up to date (hash match) and wrote nothing.</summary>
+        /// <summary>True when the tool printed "dop: policy is up to date": the existing policy is current (hash match) and nothing was written.</summary>
         [Output]
         public bool WasUpToDate { get; private set; }
 
@@ -130,7 +130,7 @@ namespace DopCompiler.Tasks
 
         protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
         {
-            if (singleLine.Trim().Equals(UpToDateLine, StringComparison.Ordinal))
+            if (singleLine.TrimStart().StartsWith(UpToDateLine, StringComparison.Ordinal))
             {
                 WasUpToDate = true;
             }
