@@ -63,6 +63,8 @@ namespace DopCompiler.Policy
 
         [DataMember(Name = "num_kv_heads")] public int NumKeyValueHeads { get; set; }
 
+        [DataMember(Name = "head_dim")] public int HeadDim { get; set; }
+
         [DataMember(Name = "image_tokens")] public int ImageTokens { get; set; }
 
         [DataMember(Name = "image_token_id")] public int ImageTokenId { get; set; }
@@ -80,6 +82,9 @@ namespace DopCompiler.Policy
 
         /// <summary>Mean token count over the validation set (the budget is priced at this layout).</summary>
         [DataMember(Name = "mean_tokens")] public double MeanTokens { get; set; }
+
+        /// <summary>Mean count of this group's tokens that are never pruned (the last prompt position, teacher-forced answer tokens).</summary>
+        [DataMember(Name = "mean_always_kept")] public double MeanAlwaysKept { get; set; }
 
         /// <summary>For a [CLS]-ranked image split: the share of image tokens in this group; 0 otherwise.</summary>
         [DataMember(Name = "image_fraction", EmitDefaultValue = false)] public double ImageFraction { get; set; }

@@ -49,7 +49,7 @@ public sealed class CurveBuilder
             curves.Add(DivergenceCurve.FromMeasured(parameter.Module, parameter.Group, layers, measured));
         }
 
-        progress.Step("curves", total, total);
+        progress.Step("curve", total, total);
         return curves;
     }
 

@@ -8,6 +8,9 @@ public interface ISearchProgress
 
     /// <summary>Step <paramref name="done"/> of <paramref name="total"/> in the current phase, with an ETA.</summary>
     void Step(string phase, int done, int total);
+
+    /// <summary>A warning with a <c>DOP0xx</c> code (printed in canonical form so builds show it as a warning).</summary>
+    void Warning(string code, string message);
 }
 
 /// <summary>Reports nothing (tests).</summary>
@@ -18,6 +21,10 @@ public sealed class SilentProgress : ISearchProgress
     }
 
     public void Step(string phase, int done, int total)
+    {
+    }
+
+    public void Warning(string code, string message)
     {
     }
 }

@@ -33,6 +33,7 @@ public static class PolicyDocumentFactory
                 IntermediateSize = config.Text.IntermediateSize,
                 NumHeads = config.Text.NumHeads,
                 NumKeyValueHeads = config.Text.NumKeyValueHeads,
+                HeadDim = config.Text.HeadDim,
                 ImageTokens = config.ImageTokensPerImage,
                 ImageTokenId = config.ImageTokenIndex,
             },

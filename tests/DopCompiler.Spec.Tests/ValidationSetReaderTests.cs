@@ -1,3 +1,4 @@
+using DopCompiler.TestFixtures;
 namespace DopCompiler.Spec.Tests;
 
 public sealed class ValidationSetReaderTests : IDisposable

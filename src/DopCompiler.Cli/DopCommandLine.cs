@@ -1,0 +1,40 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+
+namespace DopCompiler.Cli;
+
+/// <summary>The <c>dop</c> command tree. Each command's work lives in its own class.</summary>
+public static class DopCommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("DopCompiler: depth-wise operation pruning for LLaVA-style models, at build time.");
+        root.Subcommands.Add(SearchCommand.Create(solveOnly: false));
+        root.Subcommands.Add(SearchCommand.Create(solveOnly: true));
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(LogitsCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
+        return root;
+    }
+
+    /// <summary>A token cancelled by Ctrl+C or SIGTERM, so long work stops cleanly and leaves no partial file.</summary>
+    public static CancellationToken ProcessCancellation()
+    {
+        var source = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            source.Cancel();
+        };
+        // Kept alive for the process lifetime: the registration is undone when it is collected.
+        Registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            source.Cancel();
+        }));
+        return source.Token;
+    }
+
+    private static readonly List<PosixSignalRegistration> Registrations = [];
+}

@@ -1,0 +1,91 @@
+namespace DopCompiler.Generator.Model
+{
+    /// <summary>Everything the emitter writes for one policy, already validated; value equality for caching.</summary>
+    internal sealed record ClassSpec
+    {
+        public string Namespace { get; init; } = "";
+
+        public string ClassName { get; init; } = "";
+
+        /// <summary><c>public</c> or <c>internal</c>.</summary>
+        public string Visibility { get; init; } = "public";
+
+        /// <summary>The policy file's name (never its path: output must not depend on where the repo is cloned).</summary>
+        public string PolicyFileName { get; init; } = "";
+
+        public string ToolVersion { get; init; } = "";
+
+        public string SpecHash { get; init; } = "";
+
+        public ModelSpec Model { get; init; } = new ModelSpec();
+
+        public EquatableArray<GroupSpec> Groups { get; init; } = EquatableArray<GroupSpec>.Empty;
+
+        public EquatableArray<DepthSpec> Depths { get; init; } = EquatableArray<DepthSpec>.Empty;
+
+        public EquatableArray<LayerSpec> Layers { get; init; } = EquatableArray<LayerSpec>.Empty;
+
+        public BudgetSpec Budget { get; init; } = new BudgetSpec();
+
+        /// <summary>Share of image tokens in <c>image_key</c>; null when the image is one group.</summary>
+        public double? ImageKeyFraction { get; init; }
+    }
+
+    internal sealed record ModelSpec
+    {
+        public string Name { get; init; } = "";
+
+        public string Hash { get; init; } = "";
+
+        public string ModelType { get; init; } = "";
+
+        public int NumLayers { get; init; }
+
+        public int HiddenSize { get; init; }
+
+        public int IntermediateSize { get; init; }
+
+        public int NumHeads { get; init; }
+
+        public int NumKeyValueHeads { get; init; }
+
+        public int ImageTokens { get; init; }
+
+        public int ImageTokenId { get; init; }
+    }
+
+    /// <summary>A token group; <see cref="Identifier"/> is its C# name (<c>image_key</c> → <c>ImageKey</c>).</summary>
+    internal sealed record GroupSpec(string Name, string Identifier, string Source, bool Prunable, double MeanTokens);
+
+    internal sealed record DepthSpec(string Module, string Group, int Depth);
+
+    /// <summary>One decoder layer: bit masks over the groups (bit i = group i).</summary>
+    internal sealed record LayerSpec(int Layer, uint Attention, uint Mlp, uint Dropped);
+
+    internal sealed record BudgetSpec
+    {
+        public string Kind { get; init; } = "";
+
+        public double Asked { get; init; }
+
+        public double Reached { get; init; }
+
+        public double FlopsFraction { get; init; }
+
+        public string FlopsConvention { get; init; } = "";
+
+        public double UnprunedFlops { get; init; }
+
+        public double PrunedFlops { get; init; }
+
+        public double PredictedKl { get; init; }
+
+        public double MeasuredKl { get; init; }
+
+        public string KlPositions { get; init; } = "";
+
+        public int KlMaxPositions { get; init; }
+
+        public int KlSamples { get; init; }
+    }
+}

@@ -1,0 +1,16 @@
+namespace DopCompiler.Generator.Model
+{
+    /// <summary>
+    /// One AdditionalFiles item marked <c>DopPolicy="true"</c>: its metadata and its text (null when the file is absent
+    /// or unreadable). Plain strings only, so equal inputs compare equal and later steps are cached.
+    /// </summary>
+    internal sealed record PolicyInput(
+        string Path,
+        string FileName,
+        string? Text,
+        string? ClassName,
+        string? Namespace,
+        string? Visibility,
+        string? ModelName,
+        string? RootNamespace);
+}

@@ -1,0 +1,373 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.Serialization;
+using System.Runtime.Serialization.Json;
+using System.Text;
+using System.Threading;
+using DopCompiler.Generator.Model;
+using DopCompiler.Policy;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DopCompiler.Generator
+{
+    /// <summary>Turns one policy input into a validated <see cref="ClassSpec"/> or diagnostics. Never throws on bad input.</summary>
+    internal static class PolicyReader
+    {
+        public const string DefaultNamespace = "DopCompiler.Generated";
+
+        private static readonly string[][] SupportedGroupLayouts =
+        {
+            new[] { "system", "image", "text" },
+            new[] { "system", "image_key", "image_rest", "text" },
+        };
+
+        public static PolicyResult Read(PolicyInput input, CancellationToken cancellationToken)
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            ClassSpec? spec;
+            try
+            {
+                spec = ReadCore(input, diagnostics, cancellationToken);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                // Last line of defence: a generator that throws takes the whole compilation's generated code down with it.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedPolicy, input.Path, input.FileName, e.GetType().Name + ": " + e.Message));
+                spec = null;
+            }
+
+            return new PolicyResult(diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error) ? null : spec,
+                new EquatableArray<DiagnosticInfo>(diagnostics), input.FileName, input.Path);
+        }
+
+        /// <summary><c>shapes-vlm</c> → <c>ShapesVlmDop</c>; the class name when DopClassName is not given.</summary>
+        public static string DefaultClassName(string modelName)
+        {
+            var pascal = Pascal(modelName);
+            if (pascal.Length == 0 || !SyntaxFacts.IsIdentifierStartCharacter(pascal[0]))
+            {
+                pascal = "Model" + pascal;
+            }
+
+            return pascal + "Dop";
+        }
+
+        /// <summary><c>image_key</c> → <c>ImageKey</c>.</summary>
+        public static string Pascal(string name)
+        {
+            var builder = new StringBuilder();
+            var upper = true;
+            foreach (var c in name)
+            {
+                if (!char.IsLetterOrDigit(c))
+                {
+                    upper = true;
+                    continue;
+                }
+
+                builder.Append(upper ? char.ToUpperInvariant(c) : c);
+                upper = false;
+            }
+
+            return builder.ToString();
+        }
+
+        private static ClassSpec? ReadCore(PolicyInput input, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            if (input.Text is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoPolicyYet, input.Path, input.FileName));
+                return null;
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(input.Text);
+            var version = ProbeVersion(bytes, out var probeError);
+            if (probeError is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedPolicy, input.Path, input.FileName, probeError));
+                return null;
+            }
+
+            if (version != PolicySchema.Version)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SchemaVersion, input.Path, input.FileName,
+                    Invariant(version), Invariant(PolicySchema.Version)));
+                return null;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (ModelSectionProblem(bytes) is { } malformed)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedPolicy, input.Path, input.FileName, malformed));
+                return null;
+            }
+
+            PolicyDocument? document;
+            string? error;
+            try
+            {
+                document = PolicySchema.TryParse(bytes, out error);
+            }
+            catch (NullReferenceException)
+            {
+                // DataContract deserialisation runs no initialisers: a missing section is null, and TryParse reads 'model'.
+                document = null;
+                error = "a required section ('model', 'groups', 'layers', ...) is missing";
+            }
+
+            if (document is not null && MissingSection(document) is { } missing)
+            {
+                document = null;
+                error = "the section '" + missing + "' is missing";
+            }
+
+            if (document is null)
+            {
+                // TryParse's only post-parse check is the layers table; anything else is a malformed body.
+                var descriptor = error is not null && error.IndexOf("'layers'", StringComparison.Ordinal) >= 0
+                    ? DiagnosticDescriptors.InconsistentPolicy
+                    : DiagnosticDescriptors.MalformedPolicy;
+                diagnostics.Add(DiagnosticInfo.Create(descriptor, input.Path, input.FileName, error ?? "unknown error"));
+                return null;
+            }
+
+            var className = string.IsNullOrWhiteSpace(input.ClassName)
+                ? DefaultClassName(string.IsNullOrWhiteSpace(input.ModelName) ? document.Model.Name : input.ModelName!)
+                : input.ClassName!.Trim();
+            if (!IsIdentifier(className))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidClassName, input.Path, className, input.FileName));
+            }
+
+            var ns = !string.IsNullOrWhiteSpace(input.Namespace) ? input.Namespace!.Trim()
+                : !string.IsNullOrWhiteSpace(input.RootNamespace) ? input.RootNamespace!.Trim()
+                : DefaultNamespace;
+            if (!ns.Split('.').All(IsIdentifier))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNamespace, input.Path, ns, input.FileName));
+            }
+
+            var visibility = string.IsNullOrWhiteSpace(input.Visibility) ? "public" : input.Visibility!.Trim();
+            if (visibility != "public" && visibility != "internal")
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidVisibility, input.Path, visibility, input.FileName));
+            }
+
+            if (!string.IsNullOrWhiteSpace(input.ModelName) && !string.Equals(input.ModelName!.Trim(), document.Model.Name, StringComparison.Ordinal))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelNameMismatch, input.Path, input.FileName, document.Model.Name, input.ModelName!.Trim()));
+            }
+
+            var groupNames = document.Groups.Select(g => g.Name).ToArray();
+            if (!SupportedGroupLayouts.Any(layout => layout.SequenceEqual(groupNames, StringComparer.Ordinal)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedGroups, input.Path, input.FileName,
+                    groupNames.Length == 0 ? "none" : string.Join(", ", groupNames)));
+                return null;
+            }
+
+            var problem = CheckModel(document.Model) ?? CheckLayers(document, groupNames);
+            double? imageKeyFraction = null;
+            var imageKey = document.Groups.FirstOrDefault(g => g.Name == "image_key");
+            if (imageKey is not null)
+            {
+                imageKeyFraction = imageKey.ImageFraction;
+                if (problem is null && !(imageKey.ImageFraction > 0 && imageKey.ImageFraction <= 1))
+                {
+                    problem = "group 'image_key' has image_fraction " + Invariant(imageKey.ImageFraction) + ", expected a share in (0, 1]";
+                }
+            }
+
+            if (problem is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InconsistentPolicy, input.Path, input.FileName, problem));
+                return null;
+            }
+
+            uint Mask(IEnumerable<string> names) => names.Aggregate(0u, (mask, name) => mask | (1u << Array.IndexOf(groupNames, name)));
+            return new ClassSpec
+            {
+                Namespace = ns,
+                ClassName = className,
+                Visibility = visibility,
+                PolicyFileName = input.FileName,
+                ToolVersion = document.ToolVersion,
+                SpecHash = document.SpecHash,
+                Model = new ModelSpec
+                {
+                    Name = document.Model.Name,
+                    Hash = document.Model.Hash,
+                    ModelType = document.Model.ModelType,
+                    NumLayers = document.Model.NumLayers,
+                    HiddenSize = document.Model.HiddenSize,
+                    IntermediateSize = document.Model.IntermediateSize,
+                    NumHeads = document.Model.NumHeads,
+                    NumKeyValueHeads = document.Model.NumKeyValueHeads,
+                    ImageTokens = document.Model.ImageTokens,
+                    ImageTokenId = document.Model.ImageTokenId,
+                },
+                Groups = new EquatableArray<GroupSpec>(document.Groups.Select(g => new GroupSpec(g.Name, Pascal(g.Name), g.Source, g.Prunable, g.MeanTokens))),
+                Depths = new EquatableArray<DepthSpec>(document.Depths
+                    .OrderBy(d => d.Module, StringComparer.Ordinal).ThenBy(d => Array.IndexOf(groupNames, d.Group))
+                    .Select(d => new DepthSpec(d.Module, d.Group, d.Depth))),
+                Layers = new EquatableArray<LayerSpec>(document.Layers.Select(l => new LayerSpec(l.Layer, Mask(l.Attention), Mask(l.Mlp), Mask(l.Dropped)))),
+                Budget = new BudgetSpec
+                {
+                    Kind = document.Budget.Kind,
+                    Asked = document.Budget.Asked,
+                    Reached = document.Budget.Reached,
+                    FlopsFraction = document.Budget.FlopsFraction,
+                    FlopsConvention = document.Flops.Convention,
+                    UnprunedFlops = document.Flops.Unpruned,
+                    PrunedFlops = document.Flops.Pruned,
+                    PredictedKl = document.Divergence.PredictedKl,
+                    MeasuredKl = document.Divergence.MeasuredKl,
+                    KlPositions = document.Divergence.Positions,
+                    KlMaxPositions = document.Divergence.MaxPositions,
+                    KlSamples = document.Divergence.Samples,
+                },
+                ImageKeyFraction = imageKeyFraction,
+            };
+        }
+
+        /// <summary>Sections left null by the deserialiser (absent from the JSON), which the generator reads.</summary>
+        private static string? MissingSection(PolicyDocument d)
+        {
+            if (d.Model is null) return "model";
+            if (d.Groups is null || d.Groups.Any(g => g is null || g.Name is null)) return "groups";
+            if (d.Depths is null || d.Depths.Any(x => x is null || x.Module is null || x.Group is null)) return "depths";
+            if (d.Layers is null || d.Layers.Any(l => l is null || l.Attention is null || l.Mlp is null || l.Dropped is null)) return "layers";
+            if (d.Budget is null) return "budget";
+            if (d.Divergence is null) return "divergence";
+            if (d.Flops is null) return "flops";
+            d.ToolVersion ??= "";
+            d.SpecHash ??= "";
+            d.Model.Name ??= "";
+            d.Model.Hash ??= "";
+            d.Model.ModelType ??= "";
+            d.Budget.Kind ??= "";
+            d.Divergence.Positions ??= "";
+            d.Flops.Convention ??= "";
+            foreach (var g in d.Groups)
+            {
+                g.Source ??= "";
+            }
+
+            return null;
+        }
+
+        private static string? CheckModel(PolicyModel model)
+        {
+            if (model.HiddenSize <= 0 || model.IntermediateSize <= 0 || model.NumHeads <= 0 || model.NumKeyValueHeads <= 0 || model.ImageTokens < 0)
+            {
+                return "the model section has a non-positive size (hidden_size, intermediate_size, num_heads, num_kv_heads)";
+            }
+
+            return null;
+        }
+
+        private static string? CheckLayers(PolicyDocument document, string[] groupNames)
+        {
+            var droppedAt = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < document.Layers.Count; i++)
+            {
+                var layer = document.Layers[i];
+                if (layer.Layer != i)
+                {
+                    return "entry " + Invariant(i) + " of 'layers' is layer " + Invariant(layer.Layer);
+                }
+
+                foreach (var (list, what) in new[] { (layer.Attention, "attention"), (layer.Mlp, "mlp"), (layer.Dropped, "dropped") })
+                {
+                    foreach (var name in list)
+                    {
+                        if (Array.IndexOf(groupNames, name) < 0)
+                        {
+                            return "layer " + Invariant(i) + " names group '" + name + "' in '" + what + "', which is not among the policy's groups";
+                        }
+
+                        if (droppedAt.TryGetValue(name, out var at))
+                        {
+                            return "group '" + name + "' left the sequence at layer " + Invariant(at) + " but layer " + Invariant(i) + " names it in '" + what + "'";
+                        }
+                    }
+
+                    if (list.Distinct(StringComparer.Ordinal).Count() != list.Count)
+                    {
+                        return "layer " + Invariant(i) + " names a group twice in '" + what + "'";
+                    }
+                }
+
+                foreach (var name in layer.Dropped)
+                {
+                    droppedAt[name] = i;
+                }
+            }
+
+            return null;
+        }
+
+        private static bool IsIdentifier(string name) =>
+            SyntaxFacts.IsValidIdentifier(name) && SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None;
+
+        /// <summary>A document without a usable model section is malformed, not merely inconsistent (the reader trusts num_layers).</summary>
+        private static string? ModelSectionProblem(byte[] json)
+        {
+            try
+            {
+                var serializer = new DataContractJsonSerializer(typeof(PolicyDocument));
+                using (var stream = new MemoryStream(json))
+                {
+                    var document = serializer.ReadObject(stream) as PolicyDocument;
+                    return document?.Model is null || document.Model.NumLayers <= 0 ? "the 'model' section is missing or has no num_layers" : null;
+                }
+            }
+            catch (Exception e) when (e is SerializationException || e is System.Xml.XmlException || e is InvalidCastException || e is FormatException || e is ArgumentException)
+            {
+                return "not a well-formed policy JSON document: " + e.Message;
+            }
+        }
+
+        private static int ProbeVersion(byte[] json, out string? error)
+        {
+            error = null;
+            try
+            {
+                var serializer = new DataContractJsonSerializer(typeof(VersionProbe));
+                using (var stream = new MemoryStream(json))
+                {
+                    if (serializer.ReadObject(stream) is VersionProbe probe)
+                    {
+                        if (probe.SchemaVersion is int version)
+                        {
+                            return version;
+                        }
+
+                        error = "it has no 'schema_version'";
+                        return -1;
+                    }
+                }
+
+                error = "the file is empty";
+            }
+            catch (Exception e) when (e is SerializationException || e is System.Xml.XmlException || e is InvalidCastException || e is FormatException || e is ArgumentException)
+            {
+                error = "not a well-formed policy JSON document: " + e.Message;
+            }
+
+            return -1;
+        }
+
+        private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        private static string Invariant(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+        [DataContract]
+        internal sealed class VersionProbe
+        {
+            [DataMember(Name = "schema_version")] public int? SchemaVersion { get; set; }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using DopCompiler.Model;
+using DopCompiler.Model.Configuration;
+
+namespace DopCompiler.Runtime;
+
+/// <summary>
+/// What a generated class was compiled for: the decoder's shape and the token groups in prompt order. Checked against
+/// the checkpoint's config on load, so a class never runs against a model its policy was not made for.
+/// </summary>
+public sealed record DopModelShape
+{
+    public required int NumLayers { get; init; }
+
+    public required int HiddenSize { get; init; }
+
+    public required int IntermediateSize { get; init; }
+
+    public required int NumHeads { get; init; }
+
+    public required int NumKeyValueHeads { get; init; }
+
+    /// <summary>Image tokens per image (0 for a plain decoder).</summary>
+    public required int ImageTokens { get; init; }
+
+    /// <summary>Token group names in prompt order; bit <c>i</c> of a group mask is group <c>i</c>.</summary>
+    public required IReadOnlyList<string> Groups { get; init; }
+
+    /// <summary>Share of image tokens in <c>image_key</c> for a [CLS]-ranked split; null when the image is one group.</summary>
+    public double? ImageKeyFraction { get; init; }
+
+    /// <summary>Throws <see cref="DopException"/> (DOP006) listing every way <paramref name="config"/> differs from this shape.</summary>
+    public void Check(ModelConfig config, string modelDirectory)
+    {
+        var text = config.Text;
+        var problems = new List<string>();
+        void Expect(string name, int expected, int actual)
+        {
+            if (expected != actual)
+            {
+                problems.Add($"{name} is {actual}, the policy was made for {expected}");
+            }
+        }
+
+        Expect("num_hidden_layers", NumLayers, text.NumLayers);
+        Expect("hidden_size", HiddenSize, text.HiddenSize);
+        Expect("intermediate_size", IntermediateSize, text.IntermediateSize);
+        Expect("num_attention_heads", NumHeads, text.NumHeads);
+        Expect("num_key_value_heads", NumKeyValueHeads, text.NumKeyValueHeads);
+        Expect("image tokens per image", ImageTokens, config.ImageTokensPerImage);
+        if (problems.Count > 0)
+        {
+            throw new DopException(DiagnosticCodes.PolicyMismatch,
+                $"the model in '{modelDirectory}' does not fit the generated class: {string.Join("; ", problems)}. Rebuild so the search re-runs for this model.",
+                modelDirectory);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using DopCompiler.Model.Checkpoints;
+using DopCompiler.Spec;
+
+namespace DopCompiler.Search;
+
+/// <summary>Content hashes of what a search depends on: the model, the curves' inputs, the whole policy's inputs.</summary>
+public sealed record SearchInputs(string ModelHash, string CurveKey, string PolicyKey)
+{
+    /// <summary>Files of a model folder that decide its outputs: config, weights, tokenizer, preprocessing.</summary>
+    public static IReadOnlyList<string> ModelFiles(string folder) =>
+        Directory.GetFiles(folder)
+            .Where(f => f.EndsWith(".safetensors", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal)
+                || f.EndsWith(".txt", StringComparison.Ordinal) || f.EndsWith(".model", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+    /// <summary>SHA-256 over config.json and the safetensors files (what the weights are, not where they are).</summary>
+    public static string HashModel(string folder)
+    {
+        using var builder = new ContentHashBuilder();
+        builder.AddFile(Path.Combine(folder, "config.json"));
+        foreach (var file in Directory.GetFiles(folder, "*.safetensors").Order(StringComparer.Ordinal))
+        {
+            builder.AddString(Path.GetFileName(file)).AddFile(file);
+        }
+
+        var index = Path.Combine(folder, CheckpointTensors.IndexFileName);
+        if (File.Exists(index))
+        {
+            builder.AddFile(index);
+        }
+
+        return builder.ToHex();
+    }
+
+    public static SearchInputs Of(DopSpec spec, ValidationSet validation, double budget)
+    {
+        var modelHash = HashModel(spec.Model);
+        using var curve = new ContentHashBuilder();
+        curve.AddString("curves").AddString(ToolVersion.Current).AddString(modelHash);
+        foreach (var file in ModelFiles(spec.Model).Where(f => !f.EndsWith(".safetensors", StringComparison.Ordinal)))
+        {
+            curve.AddString(Path.GetFileName(file)).AddFile(file);
+        }
+
+        foreach (var sample in validation.Samples)
+        {
+            curve.AddString(sample.Prompt).AddString(sample.Answer).AddFile(sample.ImagePath);
+        }
+
+        foreach (var group in SearchContext.GroupsOf(spec))
+        {
+            curve.AddString(group.ToString());
+        }
+
+        curve.AddString(string.Join(",", spec.Modules)).AddString(spec.Divergence.ToString()).AddString(spec.Grid.Step.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .AddString(spec.Precision.ToString());
+        var curveKey = curve.ToHex();
+
+        using var policy = new ContentHashBuilder();
+        policy.AddString("policy").AddString(curveKey).AddString(spec.Budget.Kind.ToString())
+            .AddString(budget.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).AddString(spec.Flops.ToString());
+        return new SearchInputs(modelHash, curveKey, policy.ToHex());
+    }
+}

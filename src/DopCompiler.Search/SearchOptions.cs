@@ -1,0 +1,22 @@
+namespace DopCompiler.Search;
+
+/// <summary>How <see cref="DopSearch"/> runs; the spec says what to search.</summary>
+public sealed record SearchOptions
+{
+    /// <summary>Overrides the spec's budget value (same kind).</summary>
+    public double? Budget { get; init; }
+
+    public string CacheFolder { get; init; } = CurveCache.DefaultFolder();
+
+    /// <summary>Use cached curves when the key matches (off: always recompute, then overwrite the cache).</summary>
+    public bool UseCache { get; init; } = true;
+
+    /// <summary>Restart each curve point from cached hidden states (§5); off only for benchmarks and tests.</summary>
+    public bool ReusePrefix { get; init; } = true;
+
+    /// <summary>Measure the chosen policy's joint KL even on a cache hit (loads the model, one validation run).</summary>
+    public bool MeasureOnCacheHit { get; init; }
+
+    /// <summary>Random policies whose predicted and measured KL are reported next to the chosen one.</summary>
+    public int RandomPolicies { get; init; }
+}

@@ -1,0 +1,36 @@
+namespace DopCompiler.Search;
+
+/// <summary>
+/// A per-layer time model fitted on the build machine (§6, latency budget): attention t(n) = a + b·n + c·n²,
+/// MLP t(n) = a + b·n, in milliseconds, n = tokens kept. Machine-specific: cached with the machine's identity.
+/// </summary>
+public sealed record TimeModel(double AttentionA, double AttentionB, double AttentionC, double MlpA, double MlpB, string Machine) : ILayerCostModel
+{
+    public string Unit => "ms";
+
+    public double MlpFixed => MlpA;
+
+    public double MlpPerToken => MlpB;
+
+    public double Attention(double tokens) => AttentionA + (AttentionB * tokens) + (AttentionC * tokens * tokens);
+
+    /// <summary>Identity of this machine for cache keys: CPU model, core count, torch threads.</summary>
+    public static string MachineIdentity()
+    {
+        var cpu = "unknown-cpu";
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line is not null)
+            {
+                cpu = line[(line.IndexOf(':') + 1)..].Trim();
+            }
+        }
+        catch (IOException)
+        {
+            // Not Linux or not readable: the core count still separates most machines.
+        }
+
+        return $"{cpu}; cores={Environment.ProcessorCount}";
+    }
+}
