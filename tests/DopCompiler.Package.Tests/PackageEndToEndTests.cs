@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using DopCompiler.Tasks.Tests;
+using DopCompiler.TestFixtures;
+using Xunit.Abstractions;
+
+namespace DopCompiler.Package.Tests;
+
+/// <summary>Skips the end-to-end test, with the reason, while a project it needs does not exist yet.</summary>
+public sealed class EndToEndFactAttribute : FactAttribute
+{
+    public EndToEndFactAttribute()
+    {
+        var root = PackageEndToEndTests.RepoRoot;
+        var missing = new[] { "src/DopCompiler.Cli/DopCompiler.Cli.csproj", "src/DopCompiler.Generator/DopCompiler.Generator.csproj", "src/DopCompiler.Runtime/DopCompiler.Runtime.csproj" }
+            .Where(p => !File.Exists(Path.Combine(root, p)))
+            .ToArray();
+        if (missing.Length > 0)
+        {
+            Skip = "needs the real dop tool, generator and runtime; missing: " + string.Join(", ", missing);
+        }
+    }
+}
+
+/// <summary>
+/// The issue's "must show": the packed DopCompiler package in a fresh consumer project. One unique pre-release version
+/// per run (so NuGet's global folder never serves a stale copy, and TorchSharp/libtorch come from the shared folder
+/// instead of a 600 MB re-download), removed from the global folder afterwards.
+/// </summary>
+public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(8);
+
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "dop-e2e-" + Guid.NewGuid().ToString("N")[..10]);
+    private readonly string _version = "0.1.0-e2e." + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "." + Guid.NewGuid().ToString("N")[..6];
+
+    public static string RepoRoot => Metadata("RepoRoot");
+
+    private static string Configuration => Metadata("Configuration");
+
+    private string App => Path.Combine(_work, "app");
+
+    private string Spec => Path.Combine(App, "dop.yaml");
+
+    private string ObjPolicy => Path.Combine(App, "obj", "Debug", "net10.0", "dop", "dop.policy.json");
+
+    private string AppDll => Path.Combine(App, "obj", "Debug", "net10.0", "App.dll");
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+            var cached = Path.Combine(NuGetGlobalFolder(), "dopcompiler", _version);
+            if (Directory.Exists(cached))
+            {
+                Directory.Delete(cached, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [EndToEndFact]
+    public void Packed_package_searches_generates_and_rebuilds_incrementally()
+    {
+        Directory.CreateDirectory(_work);
+        var feed = Path.Combine(_work, "feed");
+
+        // Pack with the configuration the tests were built in, so the repo's outputs are reused, not rebuilt.
+        var pack = Step("pack", RepoRoot, "pack", Path.Combine(RepoRoot, "src", "DopCompiler.Package", "DopCompiler.Package.csproj"),
+            "-c", Configuration, "-p:Version=" + _version, "-o", feed, "-nologo", "-tl:off");
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+        AssertPackageLayout(Path.Combine(feed, $"DopCompiler.{_version}.nupkg"));
+
+        WriteConsumer(feed);
+
+        // 1. First build: the search runs, the class is generated, the app runs.
+        var first = Step("first build", App, "build", "-nologo", "-v:n", "-tl:off");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Matches(@"dop: ", first.Output);
+        Assert.True(File.Exists(ObjPolicy));
+        Assert.Contains("layers=4 budget=0.5", RunApp());
+
+        // 2. No-op build: the search target is skipped (no tool run at all), nothing is compiled.
+        var compiled = File.GetLastWriteTimeUtc(AppDll);
+        var second = Step("no-op build", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.DoesNotContain("dop: ", second.Output);
+        Assert.Equal(compiled, File.GetLastWriteTimeUtc(AppDll));
+
+        // 3. Budget edited in the spec: the search reruns and the class changes.
+        File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.5", "fraction: 0.6"));
+        var budget = Step("budget change", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
+        Assert.True(budget.ExitCode == 0, budget.ToString());
+        Assert.DoesNotContain("policy is up to date", budget.Output);
+        Assert.Contains("budget=0.6", RunApp());
+
+        // 4. A property that changes the result: reruns.
+        var property = Step("property change", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off", "-p:DopBudget=0.7");
+        Assert.True(property.ExitCode == 0, property.ToString());
+        Assert.Matches("dop: ", property.Output);
+        Assert.Contains("budget=0.7", RunApp("-p:DopBudget=0.7"));
+
+        // 5. Broken YAML: a DOP0xx error with file and line, a failed build, no policy left behind.
+        File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.6", "fraction: 1.5"));
+        var broken = Step("broken spec", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
+        Assert.NotEqual(0, broken.ExitCode);
+        Assert.Matches(new Regex(Regex.Escape(Spec) + @"\(\d+,\d+\): error DOP0\d\d: "), broken.Output);
+        Assert.DoesNotContain("MSB6006", broken.Output);
+        Assert.False(File.Exists(ObjPolicy));
+    }
+
+    private void AssertPackageLayout(string nupkg)
+    {
+        using var zip = ZipFile.OpenRead(nupkg);
+        var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
+        output.WriteLine("package: " + string.Join(", ", entries.Order()));
+        foreach (var expected in new[]
+                 {
+                     "build/DopCompiler.props", "build/DopCompiler.targets", "buildTransitive/DopCompiler.props", "buildTransitive/DopCompiler.targets",
+                     "buildMultiTargeting/DopCompiler.targets", "tasks/netstandard2.0/DopCompiler.Tasks.dll", "tools/net10.0/dop.dll",
+                     "tools/net10.0/dop.deps.json", "tools/net10.0/dop.runtimeconfig.json", "analyzers/dotnet/cs/DopCompiler.Generator.dll",
+                     "lib/net10.0/DopCompiler.Runtime.dll",
+                 })
+        {
+            Assert.Contains(expected, entries);
+        }
+
+        Assert.DoesNotContain(entries, e => e.EndsWith("TorchSharp.dll", StringComparison.Ordinal) || e.EndsWith(".so", StringComparison.Ordinal) || e.Contains("/runtimes/", StringComparison.Ordinal));
+        using var nuspec = new StreamReader(zip.GetEntry("DopCompiler.nuspec")!.Open());
+        var text = nuspec.ReadToEnd();
+        Assert.Contains("<dependency id=\"TorchSharp\" version=\"[0.107.0]\"", text);
+        Assert.Contains("<dependency id=\"libtorch-cpu-linux-x64\" version=\"[2.10.0]\"", text);
+    }
+
+    private void WriteConsumer(string feed)
+    {
+        Directory.CreateDirectory(App);
+        DotNetCli.Isolate(_work);
+        File.WriteAllText(Path.Combine(_work, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="dop-e2e" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(App, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <!-- libtorch is ~600 MB: link it into bin/ instead of copying. -->
+                <CreateHardLinksForCopyLocalIfPossible>true</CreateHardLinksForCopyLocalIfPossible>
+                <SatelliteResourceLanguages>en</SatelliteResourceLanguages>
+                <DopCacheDir>{Path.Combine(_work, "curve-cache")}</DopCacheDir>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="DopCompiler" Version="{_version}" />
+                <DopModel Include="dop.yaml" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(App, "Program.cs"), """
+            using System.Globalization;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"class={typeof(DopGenerated.Dop).FullName} layers={DopGenerated.Dop.LayerCount} budget={DopGenerated.Dop.BudgetAsked}"));
+            """);
+
+        // A random-weight tiny LLaVA with the sample's tokenizer, and four validation samples with their images.
+        var model = Path.Combine(App, "model");
+        var vocabulary = 231;
+        TinyLlavaCheckpoint.Write(model, new TinyLlavaOptions { Vocab = vocabulary });
+        var config = Path.Combine(model, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace($"\"image_token_index\": {vocabulary - 1}", "\"image_token_index\": 4"));
+        foreach (var file in new[] { "vocab.json", "merges.txt", "special_tokens_map.json" })
+        {
+            File.Copy(Path.Combine(RepoRoot, "samples", "ShapesVlm", "model", file), Path.Combine(model, file));
+        }
+
+        var data = Path.Combine(RepoRoot, "samples", "ShapesVlm", "data");
+        var lines = File.ReadLines(Path.Combine(data, "validation.jsonl")).Take(4).ToArray();
+        Directory.CreateDirectory(Path.Combine(App, "images"));
+        foreach (var line in lines)
+        {
+            var image = Regex.Match(line, "\"image\":\"([^\"]+)\"").Groups[1].Value;
+            File.Copy(Path.Combine(data, image), Path.Combine(App, image));
+        }
+
+        File.WriteAllLines(Path.Combine(App, "val.jsonl"), lines);
+        File.WriteAllText(Spec, """
+            model: model
+            validation: val.jsonl
+            budget:
+              fraction: 0.5
+            divergence:
+              max_positions: 2
+            seed: 0
+            """);
+    }
+
+    private string RunApp(params string[] properties)
+    {
+        var run = DotNetCli.Run(App, null, BuildTimeout, ["run", "--no-build", "-nologo", .. properties]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        output.WriteLine("app: " + run.Output.Trim());
+        return run.Output;
+    }
+
+    private DotNetCli.Result Step(string name, string directory, params string[] arguments)
+    {
+        var result = DotNetCli.Run(directory, null, BuildTimeout, arguments);
+        output.WriteLine($"{name}: exit {result.ExitCode}, {result.Elapsed.TotalSeconds:F1} s");
+        foreach (var line in result.Output.Split('\n').Where(l => l.Contains("dop: ", StringComparison.Ordinal) || l.Contains("DOP0", StringComparison.Ordinal)).Take(40))
+        {
+            output.WriteLine("  " + line.Trim());
+        }
+
+        return result;
+    }
+
+    private static string NuGetGlobalFolder() =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } folder
+            ? folder
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    private static string Metadata(string key) =>
+        typeof(PackageEndToEndTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+}
