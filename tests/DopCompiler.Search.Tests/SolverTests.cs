@@ -1,0 +1,135 @@
+using DopCompiler.Model.Configuration;
+using DopCompiler.Model.Flops;
+using DopCompiler.Model.Pruning;
+
+namespace DopCompiler.Search.Tests;
+
+public sealed class SolverTests
+{
+    private static readonly TextConfig Config = new()
+    {
+        HiddenSize = 64, IntermediateSize = 176, NumLayers = 4, NumHeads = 4, NumKeyValueHeads = 2, HeadDim = 16,
+        VocabSize = 100, RmsNormEps = 1e-5, RopeTheta = 10000, TieWordEmbeddings = false,
+    };
+
+    private static readonly GroupDefinition[] Groups =
+    [
+        new("system", "system", true),
+        new("image_key", "image_key", true, 0.25),
+        new("image_rest", "image_rest", true, 0.75),
+        new("text", "text", false),
+    ];
+
+    public static TheoryData<int, double> Cases()
+    {
+        var data = new TheoryData<int, double>();
+        foreach (var seed in new[] { 1, 2, 3 })
+        {
+            foreach (var budget in new[] { 0.14, 0.3, 0.5, 0.8, 1.0 })
+            {
+                data.Add(seed, budget);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SolverOptimumEqualsBruteForce(int seed, double fraction)
+    {
+        var cost = Cost(new FlopsCostModel(new FlopsModel(Config, FlopsConvention.Gqa)));
+        var curves = RandomCurves(seed, groups: ["system", "image_key", "image_rest"]);
+        var solver = new PolicySolver(cost, curves);
+        var budget = fraction * cost.Of(DepthPolicy.Empty);
+        var fast = solver.Solve(budget);
+        var exhaustive = solver.BruteForce(budget);
+        Assert.Equal(exhaustive.Feasible, fast.Feasible);
+        Assert.Equal(exhaustive.PredictedKl, fast.PredictedKl, 12);
+        Assert.True(fast.Cost <= budget * (1 + 1e-9));
+        Assert.Equal(fast.Cost, cost.Of(fast.Policy), 6);
+        Assert.Equal(exhaustive.Cost, fast.Cost, 6);
+    }
+
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(0.6)]
+    public void SolverOptimumEqualsBruteForceUnderATimeModel(double fraction)
+    {
+        var time = new TimeModel(0.4, 0.01, 0.0002, 0.3, 0.02, "test");
+        var cost = Cost(time);
+        var solver = new PolicySolver(cost, RandomCurves(9, groups: ["system", "image_key", "image_rest"]));
+        var budget = fraction * cost.Of(DepthPolicy.Empty);
+        Assert.Equal(solver.BruteForce(budget).PredictedKl, solver.Solve(budget).PredictedKl, 12);
+    }
+
+    [Fact]
+    public void PolicyCostEqualsTheFlopsModelForEveryPolicy()
+    {
+        var flops = new FlopsModel(Config, FlopsConvention.Gqa);
+        var cost = Cost(new FlopsCostModel(flops));
+        var random = new Random(4);
+        var names = Groups.Select(g => g.Name).ToArray();
+        for (var i = 0; i < 200; i++)
+        {
+            var policy = new DepthPolicy(
+                names.Take(3).ToDictionary(n => n, _ => random.Next(5)),
+                names.Take(3).ToDictionary(n => n, _ => random.Next(5)));
+            var mask = policy.ToMask(names, Config.NumLayers);
+            Assert.Equal(flops.Prefill(mask, cost.Layout.Sizes, cost.Layout.AlwaysKept).Total, cost.Of(policy), 3);
+        }
+    }
+
+    [Fact]
+    public void UnreachableBudgetReturnsTheCheapestPolicyMarkedInfeasible()
+    {
+        var cost = Cost(new FlopsCostModel(new FlopsModel(Config, FlopsConvention.Gqa)));
+        var solver = new PolicySolver(cost, RandomCurves(1, groups: ["image_key", "image_rest"]));
+        var solution = solver.Solve(0.01 * cost.Of(DepthPolicy.Empty));
+        Assert.False(solution.Feasible);
+        Assert.Equal(4, solution.Policy.AttentionDepth["image_key"]);
+        Assert.Equal(4, solution.Policy.AttentionDepth["image_rest"]);
+    }
+
+    [Fact]
+    public void LargerBudgetNeverIncreasesDivergence()
+    {
+        var cost = Cost(new FlopsCostModel(new FlopsModel(Config, FlopsConvention.Gqa)));
+        var solver = new PolicySolver(cost, RandomCurves(5, groups: ["system", "image_key", "image_rest"]));
+        var previous = double.PositiveInfinity;
+        foreach (var fraction in new[] { 0.2, 0.3, 0.4, 0.6, 0.8, 1.0 })
+        {
+            var solution = solver.Solve(fraction * cost.Of(DepthPolicy.Empty));
+            Assert.True(solution.PredictedKl <= previous);
+            previous = solution.PredictedKl;
+        }
+
+        Assert.Equal(0, previous);
+    }
+
+    private static PolicyCost Cost(ILayerCostModel model) =>
+        new(model, new MeanLayout(Groups, [6, 16, 48, 12.5], [0, 0, 0, 4]), Config.NumLayers);
+
+    private static List<DivergenceCurve> RandomCurves(int seed, string[] groups)
+    {
+        var random = new Random(seed);
+        var curves = new List<DivergenceCurve>();
+        foreach (var module in new[] { PolicyParameter.Attention, PolicyParameter.Mlp })
+        {
+            foreach (var group in groups)
+            {
+                var measured = new Dictionary<int, double> { [0] = 0 };
+                var value = 0.0;
+                for (var v = 1; v <= Config.NumLayers; v++)
+                {
+                    value += random.NextDouble() * (v == Config.NumLayers ? 1 : 0.2);
+                    measured[v] = value;
+                }
+
+                curves.Add(DivergenceCurve.FromMeasured(module, group, Config.NumLayers, measured));
+            }
+        }
+
+        return curves;
+    }
+}
