@@ -9,7 +9,7 @@
 
 namespace DopCompiler.Generated
 {
-    [global::System.CodeDom.Compiler.GeneratedCode("DopCompiler.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("DopCompiler.Generator", "<version>")]
     internal static class DopModuleInitializer
     {
         /// <summary>Loads libtorch and TorchSharp's native shim; failures surface from the generated <c>Load</c> methods.</summary>

@@ -27,7 +27,7 @@ namespace MyApp.Models
     /// </code>
     /// </example>
     /// </remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("DopCompiler.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("DopCompiler.Generator", "<version>")]
     public sealed partial class TinyDopA : global::DopCompiler.Runtime.DopCompiledModel
     {
         /// <summary>The model folder name the policy was made for.</summary>
