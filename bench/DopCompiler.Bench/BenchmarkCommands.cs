@@ -1,0 +1,62 @@
+using System.Globalization;
+using DopCompiler.Model.Native;
+
+namespace DopCompiler.Bench;
+
+/// <summary>Dispatches <c>prefill</c>, <c>search-cost</c> and <c>time-model</c>.</summary>
+public static class BenchmarkCommands
+{
+    public static int Run(string[] args)
+    {
+        TorchNativeLoader.EnsureLoaded();
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        var command = args.FirstOrDefault() ?? "help";
+        var options = Options.Parse(args.Skip(1).ToArray());
+        switch (command)
+        {
+            case "prefill":
+                PrefillBenchmark.Run(options);
+                return 0;
+            case "search-cost":
+                SearchCostBenchmark.Run(options);
+                return 0;
+            case "time-model":
+                TimeModelBenchmark.Run(options);
+                return 0;
+            default:
+                Console.WriteLine("""
+                    usage: dotnet run -c Release --project bench/DopCompiler.Bench -- <benchmark> [--key value ...]
+                      prefill      unpruned vs pruned (interpreter) vs ideal prefill on a realistic random fixture
+                                   --layers 8 --hidden 512 --tokens 600 --image 576 --rounds 15
+                      search-cost  layer evaluations and wall time of the search with and without prefix reuse
+                                   --spec <dop.yaml> (default: a random fixture)
+                      time-model   the fitted time model's predicted prefill time vs measured, 10 random policies
+                                   --spec <dop.yaml> (default: a random fixture) --policies 10
+                    """);
+                return command == "help" ? 0 : 2;
+        }
+    }
+}
+
+/// <summary><c>--key value</c> pairs.</summary>
+public sealed class Options
+{
+    private readonly Dictionary<string, string> _values;
+
+    private Options(Dictionary<string, string> values) => _values = values;
+
+    public static Options Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>();
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        return new Options(values);
+    }
+
+    public int Int(string key, int fallback) => _values.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public string? String(string key) => _values.GetValueOrDefault(key);
+}
