@@ -158,4 +158,21 @@ public sealed class TargetsTests : IDisposable
         Assert.NotEqual(0, never.ExitCode);
         Assert.Contains("error DOP054", never.Output);
     }
+
+    [Fact]
+    public void Cuda_package_is_opt_in()
+    {
+        string[] CudaReferences(params string[] extra)
+        {
+            var result = DotNetCli.Run(_folder.Path, null, Timeout, ["msbuild", _project, "-nologo", "-getItem:PackageReference", .. extra]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var items = JsonDocument.Parse(result.Output).RootElement.GetProperty("Items");
+            return items.TryGetProperty("PackageReference", out var references)
+                ? references.EnumerateArray().Select(r => r.GetProperty("Identity").GetString()!).Where(n => n.Contains("cuda", StringComparison.OrdinalIgnoreCase)).ToArray()
+                : [];
+        }
+
+        Assert.Empty(CudaReferences());
+        Assert.Equal(["TorchSharp-cuda-linux"], CudaReferences("-p:DopCuda=true"));
+    }
 }
