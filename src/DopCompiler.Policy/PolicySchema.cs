@@ -55,6 +55,14 @@ namespace DopCompiler.Policy
                 return null;
             }
 
+            // DataContractJsonSerializer skips property initialisers: a missing section arrives as null.
+            if (document.Model == null || document.Groups == null || document.Depths == null || document.Layers == null
+                || document.Budget == null || document.Divergence == null || document.Flops == null || document.Curves == null)
+            {
+                error = "the policy file lacks a section (model, groups, depths, layers, budget, divergence, flops or curves); re-run the search to regenerate it";
+                return null;
+            }
+
             if (document.SchemaVersion != Version)
             {
                 error = "the policy file has schema_version " + document.SchemaVersion + ", this DopCompiler reads version " + Version
