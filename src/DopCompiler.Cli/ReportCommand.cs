@@ -14,10 +14,8 @@ public static class ReportCommand
         {
             var path = result.GetValue(policy)!;
             var document = EvalCommand.ReadPolicy(path);
-            var outPath = result.GetValue(output) ?? Path.ChangeExtension(path, ".html");
-            var temp = outPath + ".tmp";
-            File.WriteAllText(temp, PolicyReport.Render(document));
-            File.Move(temp, outPath, overwrite: true);
+            var outPath = result.GetValue(output) ?? SearchCommand.ReportPathFor(path);
+            SearchCommand.WriteReport(outPath, document);
             Console.Error.WriteLine($"dop: report written: {Path.GetFullPath(outPath)}");
             return ExitCodes.Success;
         }, CancellationToken.None, needsTorch: false));

@@ -83,6 +83,8 @@ public static class SearchCommand
         var outcome = DopSearch.Run(spec, options, progress, cancellation);
         cancellation.ThrowIfCancellationRequested();
         PolicySchema.WriteAtomically(outPath, outcome.Document);
+        var reportPath = ReportPathFor(outPath);
+        WriteReport(reportPath, outcome.Document);
         var d = outcome.Document;
         progress.Info(string.Create(CultureInfo.InvariantCulture,
             $"policy written: {outPath} ({d.Budget.Kind} {d.Budget.Asked:0.###} asked, {d.Budget.Reached:0.####} reached; FLOPs fraction {d.Budget.FlopsFraction:0.####}; KL predicted {d.Divergence.PredictedKl:0.#####}, measured {(d.Divergence.MeasuredKl < 0 ? "not measured" : d.Divergence.MeasuredKl.ToString("0.#####", CultureInfo.InvariantCulture))})"));
@@ -93,12 +95,23 @@ public static class SearchCommand
             progress.Info(string.Create(CultureInfo.InvariantCulture, $"random policy {check.Policy}: predicted KL {check.Predicted:0.#####}, measured {check.Measured:0.#####}, FLOPs {check.CostFraction:0.###}"));
         }
 
+        progress.Info($"report written: {reportPath}");
         if (json)
         {
             Console.Out.WriteLine(SummaryJson.Of(outPath, outcome));
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary><c>x.policy.json</c> → <c>x.policy.html</c>: the report sits beside its policy.</summary>
+    public static string ReportPathFor(string policyPath) => Path.ChangeExtension(policyPath, ".html");
+
+    public static void WriteReport(string path, PolicyDocument document)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, PolicyReport.Render(document));
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>The existing policy was made from exactly these inputs (content hashes), so searching again would change nothing.</summary>

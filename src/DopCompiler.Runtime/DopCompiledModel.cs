@@ -1,3 +1,4 @@
+using DopCompiler.Model.Flops;
 using DopCompiler.Model;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
@@ -69,9 +70,10 @@ public abstract class DopCompiledModel : IDisposable
     /// <summary>
     /// The pruned prefill over prompt embeddings [T, d] laid out as <paramref name="segments"/>; logits [V] at the last
     /// position. <paramref name="clsAttention"/> ranks image tokens for a [CLS]-split policy; <paramref name="cache"/>
-    /// (one per layer) receives each layer's kept keys/values for decoding.
+    /// (one per layer) receives each layer's kept keys/values for decoding; <paramref name="flops"/>, when given, counts the
+    /// matrix-product FLOPs the pruned prefill executes.
     /// </summary>
-    public Tensor Prefill(Tensor embeddings, PromptSegments segments, float[]? clsAttention = null, LayerKvCache[]? cache = null)
+    public Tensor Prefill(Tensor embeddings, PromptSegments segments, float[]? clsAttention = null, LayerKvCache[]? cache = null, ExecutedFlops? flops = null)
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         using var noGrad = no_grad();
@@ -79,7 +81,7 @@ public abstract class DopCompiledModel : IDisposable
         lock (_gate)
         {
             var program = ProgramFor(layout);
-            using var sequence = new DopSequence(Model, program, embeddings, cache);
+            using var sequence = new DopSequence(Model, program, embeddings, cache, flops);
             RunLayers(sequence);
             return sequence.LastLogits();
         }

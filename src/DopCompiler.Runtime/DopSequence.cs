@@ -1,3 +1,4 @@
+using DopCompiler.Model.Flops;
 using DopCompiler.Model.Modules;
 using static TorchSharp.torch;
 
@@ -14,14 +15,16 @@ public sealed class DopSequence : IDisposable
     private readonly LlavaModel _model;
     private readonly DopLayoutProgram _program;
     private readonly LayerKvCache[]? _cache;
+    private readonly ExecutedFlops? _flops;
     private Tensor _hidden; // [rows, d], owned here, outside any dispose scope
     private int[] _positions;
 
-    internal DopSequence(LlavaModel model, DopLayoutProgram program, Tensor embeddings, LayerKvCache[]? cache)
+    internal DopSequence(LlavaModel model, DopLayoutProgram program, Tensor embeddings, LayerKvCache[]? cache, ExecutedFlops? flops = null)
     {
         _model = model;
         _program = program;
         _cache = cache;
+        _flops = flops;
         _hidden = embeddings.clone().DetachFromDisposeScope();
         _positions = program.InitialPositions;
     }
@@ -59,7 +62,7 @@ public sealed class DopSequence : IDisposable
         var step = _program.Attention(layer, groups, _positions, _model.Rotary);
         using var scope = NewDisposeScope();
         var x = step.Selection.Gather(_hidden); // [n_att, d]
-        var update = DecoderBlocks.Attention(x, _model.Layers[layer], _model.Config.Text, step.Cos, step.Sin, null, out var keys, out var values);
+        var update = DecoderBlocks.Attention(x, _model.Layers[layer], _model.Config.Text, step.Cos, step.Sin, _flops, out var keys, out var values);
         step.Selection.AddInto(_hidden, update);
         _cache?[layer].Append(keys, values);
     }
@@ -70,7 +73,7 @@ public sealed class DopSequence : IDisposable
         var step = _program.Mlp(layer, groups, _positions);
         using var scope = NewDisposeScope();
         var x = step.Selection.Gather(_hidden); // [n_mlp, d]
-        step.Selection.AddInto(_hidden, DecoderBlocks.Mlp(x, _model.Layers[layer], _model.Config.Text, null));
+        step.Selection.AddInto(_hidden, DecoderBlocks.Mlp(x, _model.Layers[layer], _model.Config.Text, _flops));
     }
 
     /// <summary>Logits [V] (fp32) at the last prompt position, which is always the last row.</summary>
