@@ -10,7 +10,7 @@ internal static class Exporter
     public static void Export(LlavaForTraining model, string folder, string storage, IReadOnlyDictionary<string, string> metadata)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "config.json"), model.Shape.ConfigJson().ReplaceLineEndings("\n"));
+        File.WriteAllText(Path.Combine(folder, "config.json"), model.Shape.ConfigJson(storage == "f32" ? "float32" : "bfloat16").ReplaceLineEndings("\n"));
         File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), model.Shape.PreprocessorJson().ReplaceLineEndings("\n"));
         var dtype = storage switch
         {

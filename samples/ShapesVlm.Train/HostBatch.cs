@@ -95,7 +95,8 @@ internal sealed class PromptEncoder(ShapesTokenizer tokenizer)
 
 /// <summary>
 /// Deterministic training batches: batch k holds stream samples [k·B, (k+1)·B) of <see cref="TrainingSampleStream"/>
-/// (held-out ones skipped) and, per image, its own question plus one question of each other type about the same scene.
+/// (held-out ones skipped) and, per image, its own question plus up to questionsPerImage − 1 other distinct questions about the same scene
+/// (types in turn, drawn by <see cref="QuestionGenerator"/>).
 /// </summary>
 internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEnumerable<VqaSample> heldOut, int imagesPerBatch, int questionsPerImage)
 {
@@ -119,13 +120,15 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
             Normalise(sample.Pixels, pixels);
             var vqa = sample.Sample;
             questions.Add(_encoder.Rows(image, vqa.Prompt, vqa.Question.Answer, vqa.Question.Type));
+            // More questions about the same scene: the image's prefix is computed once, so each costs only its suffix.
             var rng = new SplitMix64(SplitMix64.Derive(_extraSeed, (ulong)i));
-            var others = Enum.GetValues<QuestionType>().Where(t => t != vqa.Question.Type).ToList();
-            rng.Shuffle(others);
-            foreach (var type in others.Take(questionsPerImage - 1))
+            var asked = new HashSet<string>(StringComparer.Ordinal) { vqa.Question.Text };
+            var added = 1;
+            for (var attempt = 0; added < questionsPerImage && attempt < 3 * questionsPerImage; attempt++)
             {
+                var type = (QuestionType)(((int)vqa.Question.Type + 1 + attempt) % 4);
                 var question = QuestionGenerator.TryAsk(vqa.Scene, type, rng.NextBool(), rng);
-                if (question is null)
+                if (question is null || !asked.Add(question.Text))
                 {
                     continue;
                 }
@@ -134,6 +137,7 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
                 if (!_stream.IsHeldOut(extra))
                 {
                     questions.Add(_encoder.Rows(image, extra.Prompt, question.Answer, type));
+                    added++;
                 }
             }
 

@@ -36,7 +36,7 @@ public sealed record ModelShape
     };
 
     /// <summary>config.json in the LLaVA-1.5 layout the DopCompiler loader (and transformers) read.</summary>
-    public string ConfigJson() => string.Create(CultureInfo.InvariantCulture, $$"""
+    public string ConfigJson(string torchDtype = "bfloat16") => string.Create(CultureInfo.InvariantCulture, $$"""
         {
           "architectures": ["LlavaForConditionalGeneration"],
           "model_type": "llava",
@@ -44,7 +44,7 @@ public sealed record ModelShape
           "projector_hidden_act": "gelu",
           "vision_feature_layer": -1,
           "vision_feature_select_strategy": "default",
-          "torch_dtype": "bfloat16",
+          "torch_dtype": "{{torchDtype}}",
           "text_config": {
             "model_type": "llama",
             "hidden_size": {{Hidden}},
