@@ -26,6 +26,16 @@ public static class DopSearch
         }
 
         var validation = validationResult.Value!;
+        if (spec.Grid.NV is not null)
+        {
+            progress.Warning("DOP044", "grid.n_v (image tokens kept before the decoder) is not searched by this version; it is ignored");
+        }
+
+        if (spec.Precision == PrecisionKind.Bf16)
+        {
+            progress.Warning("DOP044", "precision: bf16 is not used by this version: the search computes in fp32");
+        }
+
         var budget = options.Budget ?? spec.Budget.Value;
         var inputs = SearchInputs.Of(spec, validation, budget);
         var config = ModelConfigReader.Read(spec.Model);
