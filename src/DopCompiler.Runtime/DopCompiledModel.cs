@@ -106,26 +106,8 @@ public abstract class DopCompiledModel : IDisposable
         var cache = Model.NewCache();
         try
         {
-            var tokens = new List<int>();
-            int next, length;
-            using (var first = Run(pixels, promptTokenIds, cache, out length))
-            {
-                next = ArgMax(first);
-            }
-
-            for (var step = 0; step < maxNewTokens && next != eosTokenId; step++)
-            {
-                tokens.Add(next);
-                if (step + 1 == maxNewTokens)
-                {
-                    break;
-                }
-
-                using var logits = Model.DecodeStep(next, length + step, cache);
-                next = ArgMax(logits);
-            }
-
-            return tokens;
+            using var first = Run(pixels, promptTokenIds, cache, out var length);
+            return GreedyDecoder.Continue(Model, first, length, cache, maxNewTokens, eosTokenId);
         }
         finally
         {
@@ -238,11 +220,5 @@ public abstract class DopCompiledModel : IDisposable
         var created = new DopLayoutProgram(groupOf, alwaysKept, Shape.NumLayers);
         _programs.Add(created);
         return created;
-    }
-
-    private static int ArgMax(Tensor logits)
-    {
-        using var index = logits.argmax();
-        return (int)index.item<long>();
     }
 }

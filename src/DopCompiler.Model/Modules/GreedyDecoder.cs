@@ -21,21 +21,8 @@ public static class GreedyDecoder
             using var first = plan is null
                 ? model.ReferencePrefill(embeddings, [length - 1], cache: cache)
                 : PrunedForward.Prefill(model, embeddings, plan, cache: cache);
-            var tokens = new List<int>();
-            var next = ArgMax(first[^1]);
-            for (var step = 0; step < maxNewTokens && next != eosTokenId; step++)
-            {
-                tokens.Add(next);
-                if (step + 1 == maxNewTokens)
-                {
-                    break;
-                }
-
-                using var logits = model.DecodeStep(next, length + step, cache);
-                next = ArgMax(logits);
-            }
-
-            return tokens;
+            using var last = first[^1];
+            return Continue(model, last, length, cache, maxNewTokens, eosTokenId);
         }
         finally
         {
@@ -44,6 +31,29 @@ public static class GreedyDecoder
                 layer.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The decoding loop after any prefill that filled <paramref name="cache"/>: <paramref name="firstLogits"/> [V] are
+    /// the last prompt position's; the next token sits at position <paramref name="promptLength"/>.
+    /// </summary>
+    public static IReadOnlyList<int> Continue(LlavaModel model, Tensor firstLogits, int promptLength, IReadOnlyList<LayerKvCache> cache, int maxNewTokens, int eosTokenId)
+    {
+        var tokens = new List<int>();
+        var next = ArgMax(firstLogits);
+        for (var step = 0; step < maxNewTokens && next != eosTokenId; step++)
+        {
+            tokens.Add(next);
+            if (step + 1 == maxNewTokens)
+            {
+                break;
+            }
+
+            using var logits = model.DecodeStep(next, promptLength + step, cache);
+            next = ArgMax(logits);
+        }
+
+        return tokens;
     }
 
     private static int ArgMax(Tensor logits)
