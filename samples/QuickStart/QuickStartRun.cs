@@ -29,7 +29,7 @@ public static class QuickStartRun
         var model = pruned.Model; // the same weights; the unpruned reference runs on them too
         var tokenizer = ModelTokenizer.Load(modelDir);
         var eos = tokenizer.EosId ?? -1;
-        var flopsModel = new FlopsModel(model.Config.Text, DopCompiler.Model.Flops.FlopsConvention.Gqa);
+        var flopsModel = new FlopsModel(model.Config.Text, FlopsConvention.Gqa);
         int prunedCorrect = 0, unprunedCorrect = 0;
         double prunedFlops = 0, unprunedFlops = 0;
         var prunedMs = new List<double>();

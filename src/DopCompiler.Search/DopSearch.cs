@@ -74,7 +74,7 @@ public static class DopSearch
             }
 
             var layout = new MeanLayout(groups, entry.MeanSizes, entry.MeanAlwaysKept);
-            var convention = spec.Flops == Spec.FlopsConvention.Paper ? Model.Flops.FlopsConvention.Paper : Model.Flops.FlopsConvention.Gqa;
+            var convention = spec.Flops == Spec.FlopsCounting.Paper ? FlopsConvention.Paper : FlopsConvention.Gqa;
             var flopsModel = new FlopsModel(config.Text, convention);
             var flopsCost = new PolicyCost(new FlopsCostModel(flopsModel), layout, layers);
 

@@ -1,4 +1,3 @@
-using DopCompiler.Model.Checkpoints;
 using DopCompiler.Spec;
 
 namespace DopCompiler.Search;
@@ -14,24 +13,8 @@ public sealed record SearchInputs(string ModelHash, string CurveKey, string Poli
             .Order(StringComparer.Ordinal)
             .ToArray();
 
-    /// <summary>SHA-256 over config.json and the safetensors files (what the weights are, not where they are).</summary>
-    public static string HashModel(string folder)
-    {
-        using var builder = new ContentHashBuilder();
-        builder.AddFile(Path.Combine(folder, "config.json"));
-        foreach (var file in Directory.GetFiles(folder, "*.safetensors").Order(StringComparer.Ordinal))
-        {
-            builder.AddString(Path.GetFileName(file)).AddFile(file);
-        }
-
-        var index = Path.Combine(folder, CheckpointTensors.IndexFileName);
-        if (File.Exists(index))
-        {
-            builder.AddFile(index);
-        }
-
-        return builder.ToHex();
-    }
+    /// <summary>SHA-256 over config.json and the safetensors files (what the weights are, not where they are); see <see cref="DopCompiler.Spec.ModelHash"/>.</summary>
+    public static string HashModel(string folder) => DopCompiler.Spec.ModelHash.Of(folder);
 
     public static SearchInputs Of(DopSpec spec, ValidationSet validation, double budget)
     {

@@ -84,7 +84,7 @@ public sealed class DopSpecParserTests : IDisposable
             },
             Modules = new[] { PrunableModule.Attention, PrunableModule.Mlp },
             Budget = new BudgetSpec { Kind = BudgetKind.Tflops, Value = 1.2 },
-            Flops = FlopsConvention.Paper,
+            Flops = FlopsCounting.Paper,
             Divergence = new DivergenceSpec { Positions = DivergencePositions.FirstAnswer, MaxPositions = 16 },
             Grid = new GridSpec { Step = 2, NV = new[] { 36, 72, 144 } },
             Device = DeviceKind.Cuda,
@@ -113,7 +113,7 @@ public sealed class DopSpecParserTests : IDisposable
             spec.Groups.ToArray());
         Assert.Equal([PrunableModule.Attention, PrunableModule.Mlp], spec.Modules.ToArray());
         Assert.Equal(new BudgetSpec { Kind = BudgetKind.Fraction, Value = 0.14 }, spec.Budget);
-        Assert.Equal(FlopsConvention.Gqa, spec.Flops);
+        Assert.Equal(FlopsCounting.Gqa, spec.Flops);
         Assert.Equal(new DivergenceSpec { Positions = DivergencePositions.TeacherForced, MaxPositions = 8 }, spec.Divergence);
         Assert.Equal(new GridSpec { Step = 1, NV = null }, spec.Grid);
         Assert.Equal(DeviceKind.Auto, spec.Device);

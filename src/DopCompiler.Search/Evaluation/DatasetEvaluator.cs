@@ -38,7 +38,7 @@ public static class DatasetEvaluator
         var preprocessor = ImagePreprocessor.FromFile(Path.Combine(modelFolder, "preprocessor_config.json"));
         var groups = GroupsOf(policy);
         var depthPolicy = policy is null ? DepthPolicy.Empty : PolicyDocumentFactory.ToDepthPolicy(policy);
-        var flops = new FlopsModel(model.Config.Text, policy?.Flops.Convention == "paper" ? Model.Flops.FlopsConvention.Paper : Model.Flops.FlopsConvention.Gqa);
+        var flops = new FlopsModel(model.Config.Text, policy?.Flops.Convention == "paper" ? FlopsConvention.Paper : FlopsConvention.Gqa);
         var eos = tokenizer.EosId ?? -1;
 
         var samples = data.Value!.Samples;

@@ -20,7 +20,7 @@ public sealed record DopSpec
 
     public required BudgetSpec Budget { get; init; }
 
-    public FlopsConvention Flops { get; init; } = FlopsConvention.Gqa;
+    public FlopsCounting Flops { get; init; } = FlopsCounting.Gqa;
 
     public required DivergenceSpec Divergence { get; init; }
 
@@ -116,7 +116,7 @@ public sealed record BudgetSpec
 }
 
 /// <summary>Which FLOPs formula to count with.</summary>
-public enum FlopsConvention
+public enum FlopsCounting
 {
     /// <summary>Grouped-query attention aware (K/V projections use the key/value head count).</summary>
     Gqa,

@@ -28,8 +28,8 @@ public static partial class DopSpecParser
     private static readonly (string, PrunableModule)[] ModuleWords =
         [("attention", PrunableModule.Attention), ("mlp", PrunableModule.Mlp)];
 
-    private static readonly (string, FlopsConvention)[] FlopsWords =
-        [("gqa", FlopsConvention.Gqa), ("paper", FlopsConvention.Paper)];
+    private static readonly (string, FlopsCounting)[] FlopsWords =
+        [("gqa", FlopsCounting.Gqa), ("paper", FlopsCounting.Paper)];
 
     private static readonly (string, DivergencePositions)[] PositionWords =
         [("first_answer", DivergencePositions.FirstAnswer), ("teacher_forced", DivergencePositions.TeacherForced)];
@@ -109,7 +109,7 @@ public static partial class DopSpecParser
             var groups = Groups(map["groups"]);
             var modules = Modules(map["modules"]);
             var budget = Required(map, "budget", "the spec") is { } budgetNode ? Budget(budgetNode) : null;
-            var flops = Optional(map["flops"], n => reader.Word(n, "flops", FlopsWords), FlopsConvention.Gqa);
+            var flops = Optional(map["flops"], n => reader.Word(n, "flops", FlopsWords), FlopsCounting.Gqa);
             var divergence = Divergence(map["divergence"]);
             var grid = Grid(map["grid"]);
             var device = Optional(map["device"], n => reader.Word(n, "device", DeviceWords), DeviceKind.Auto);
