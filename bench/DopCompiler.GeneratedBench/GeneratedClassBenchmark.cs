@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using DopCompiler.Model.Flops;
+using DopCompiler.Model.Modules;
+using DopCompiler.Model.Pruning;
+using DopCompiler.Model.Text;
+using DopCompiler.Policy;
+using DopCompiler.Runtime;
+using DopCompiler.Search;
+using DopCompiler.Spec;
+using static TorchSharp.torch;
+
+namespace GeneratedBench;
+
+/// <summary>
+/// Prefill latency at budgets 1.0, 0.5, 0.3, 0.14 on the sample model: the generated class, the policy interpreter,
+/// the unpruned forward and the ideal (the same blocks over pre-gathered inputs of exactly the kept sizes: no gather,
+/// no scatter, no drop). Interleaved rounds over the same samples, medians. Goals: generated ≤ interpreter and
+/// generated ≤ 1.05 × ideal at every budget.
+/// </summary>
+public static class GeneratedClassBenchmark
+{
+    private sealed record Variant(string Budget, DopCompiledModel Generated, PolicyDocument Policy);
+
+    public static int Run(string[] args)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        var samplesWanted = args.Length >= 2 && args[0] == "--samples" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
+        var rounds = args.Length >= 4 && args[2] == "--rounds" ? int.Parse(args[3], CultureInfo.InvariantCulture) : 7;
+        var root = Metadata("RepoRoot");
+        var policies = Metadata("PolicyFolder");
+        var modelDir = Path.Combine(root, "samples", "ShapesVlm", "model");
+        var variants = new[]
+        {
+            new Variant("1.0", Budget100.Load(modelDir), Read(policies, "budget100")),
+            new Variant("0.5", Budget50.Load(modelDir), Read(policies, "budget50")),
+            new Variant("0.3", Budget30.Load(modelDir), Read(policies, "budget30")),
+            new Variant("0.14", Budget14.Load(modelDir), Read(policies, "budget14")),
+        };
+        var model = variants[0].Generated.Model;
+        var tokenizer = ModelTokenizer.Load(modelDir);
+        var test = ValidationSetReader.Read(Path.Combine(root, "samples", "ShapesVlm", "data", "test.jsonl"), samplesWanted).GetValueOrThrow().Samples;
+        using var noGrad = no_grad();
+        var inputs = test.Select(s =>
+        {
+            using var pixels = variants[0].Generated.LoadPixels(s.ImagePath);
+            var (features, cls) = model.EncodeImage(pixels);
+            var embeddings = model.EmbedPrompt(tokenizer.EncodePrompt(s.Prompt), features, out var segments);
+            return (Embeddings: embeddings, Segments: segments, Cls: cls.data<float>().ToArray());
+        }).ToArray();
+
+        var flops = new FlopsModel(model.Config.Text, FlopsConvention.Gqa);
+        Console.WriteLine($"generated class vs interpreter vs unpruned vs ideal: sample model ({model.Config.Text.NumLayers} layers, hidden {model.Config.Text.HiddenSize}), {inputs.Length} test prompts of ~{inputs.Average(i => i.Segments.Length):0} tokens, fp32, {get_num_threads()} threads, {rounds} interleaved rounds, medians of the total over the prompts");
+        Console.WriteLine($"{"budget",7}{"FLOPs",8}{"unpruned ms",13}{"interp. ms",12}{"generated ms",14}{"ideal ms",10}{"gen/interp",12}{"gen/ideal",11}{"time frac",11}");
+        foreach (var variant in variants)
+        {
+            var policy = PolicyDocumentFactory.ToDepthPolicy(variant.Policy);
+            var plans = inputs.Select(i =>
+            {
+                var layout = TokenGroupLayout.ForLlava(i.Segments, 1, i.Cls, variant.Generated.Shape.ImageKeyFraction);
+                return ExecutionPlan.Build(policy.ToMask(layout.Groups.Select(g => g.Name).ToArray(), model.Config.Text.NumLayers), layout, [i.Segments.Length - 1], model.Rotary);
+            }).ToArray();
+            var ideal = plans.Select(p => IdealInputs(model, p)).ToArray();
+            var fraction = plans.Sum(p => flops.Prefill(p.Mask, p.Layout).Total)
+                / plans.Sum(p => flops.Prefill(OperationMask.KeepAll(p.Mask.Groups, p.Mask.Layers), p.Layout).Total);
+
+            var medians = InterleavedMedians(rounds,
+                () => Each(inputs, i => model.ReferencePrefill(i.Embeddings, [i.Segments.Length - 1])),
+                () => Each(inputs, (i, k) => PrunedForward.Prefill(model, i.Embeddings, plans[k])),
+                () => Each(inputs, i => variant.Generated.Prefill(i.Embeddings, i.Segments, i.Cls)),
+                () => Each(inputs, (i, k) => RunIdeal(model, ideal[k])));
+            Console.WriteLine($"{variant.Budget,7}{fraction,8:0.000}{medians[0],13:0.0}{medians[1],12:0.0}{medians[2],14:0.0}{medians[3],10:0.0}{medians[2] / medians[1],12:0.000}{medians[2] / medians[3],11:0.000}{medians[2] / medians[0],11:0.000}");
+            foreach (var plan in plans)
+            {
+                plan.Dispose();
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Per layer: random inputs of exactly the attention and MLP row counts, and the attention rows' RoPE tables.</summary>
+    private static (Tensor? Attention, Tensor Cos, Tensor Sin, Tensor? Mlp)[] IdealInputs(LlavaModel model, ExecutionPlan plan) =>
+        plan.Layers.Select(l => (
+            l.Attention.IsEmpty ? null : randn(l.Attention.Count, model.Config.Text.HiddenSize).DetachFromDisposeScope(),
+            l.Cos, l.Sin,
+            l.Mlp.IsEmpty ? null : randn(l.Mlp.Count, model.Config.Text.HiddenSize).DetachFromDisposeScope())).ToArray();
+
+    /// <summary>Runs in the caller's dispose scope; returns the last row's logits.</summary>
+    private static Tensor RunIdeal(LlavaModel model, (Tensor? Attention, Tensor Cos, Tensor Sin, Tensor? Mlp)[] layers)
+    {
+        var text = model.Config.Text;
+        Tensor? last = null;
+        for (var l = 0; l < layers.Length; l++)
+        {
+            var (attention, cos, sin, mlp) = layers[l];
+            if (attention is not null)
+            {
+                var x = attention.clone();
+                x.add_(DecoderBlocks.Attention(x, model.Layers[l], text, cos, sin, null, out _, out _));
+                last = x;
+            }
+
+            if (mlp is not null)
+            {
+                var y = mlp.clone();
+                y.add_(DecoderBlocks.Mlp(y, model.Layers[l], text, null));
+                last = y;
+            }
+        }
+
+        return model.Logits(last!.narrow(0, last.shape[0] - 1, 1));
+    }
+
+    private static void Each<T>(T[] items, Func<T, Tensor> body) => Each(items, (item, _) => body(item));
+
+    private static void Each<T>(T[] items, Func<T, int, Tensor> body)
+    {
+        for (var k = 0; k < items.Length; k++)
+        {
+            using var scope = NewDisposeScope();
+            body(items[k], k);
+        }
+    }
+
+    private static double[] InterleavedMedians(int rounds, params Action[] variants)
+    {
+        var samples = variants.Select(_ => new List<double>()).ToArray();
+        for (var round = -1; round < rounds; round++)
+        {
+            for (var v = 0; v < variants.Length; v++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                variants[v]();
+                if (round >= 0)
+                {
+                    samples[v].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+            }
+        }
+
+        return samples.Select(s => s.Order().ElementAt(s.Count / 2)).ToArray();
+    }
+
+    private static PolicyDocument Read(string folder, string name) =>
+        PolicySchema.TryParse(File.ReadAllBytes(Path.Combine(folder, name + ".dop.policy.json")), out var error) ?? throw new InvalidDataException(error);
+
+    private static string Metadata(string key) =>
+        typeof(GeneratedClassBenchmark).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;
+}
