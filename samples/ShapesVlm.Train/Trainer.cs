@@ -65,7 +65,7 @@ internal sealed class Trainer(TrainingOptions options)
             }
 
             var lr = LearningRate(step);
-            var host = batches.Get(step);
+            var host = batches.Get(options.OverfitOneBatch ? 0 : step); // --overfit-one-batch: a quick check that the image path learns
             using (var scope = NewDisposeScope())
             {
                 using var batch = host.ToTensors(shape.ImageSize, tokenizer.PadId);

@@ -27,6 +27,7 @@ internal sealed record TrainingOptions
     public int Threads { get; init; } = 2;
     public long BenchSteps { get; init; }
     public string Storage { get; init; } = "bf16";
+    public bool OverfitOneBatch { get; init; }
 
     public static TrainingOptions Parse(IReadOnlyList<string> args, out string mode, out string? argument)
     {
@@ -61,6 +62,7 @@ internal sealed record TrainingOptions
                 "--threads" => o with { Threads = (int)L() },
                 "--bench" => o with { BenchSteps = L() },
                 "--storage" => o with { Storage = Next() },
+                "--overfit-one-batch" => o with { OverfitOneBatch = true },
                 "--eval" => SetMode(o, "eval", Next(), ref mode, ref argument),
                 "--check" => SetMode(o, "check", null, ref mode, ref argument),
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
