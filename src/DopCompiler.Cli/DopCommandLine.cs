@@ -15,6 +15,7 @@ public static class DopCommandLine
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(LogitsCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(TrimCommand.Create());
         return root;
     }
 

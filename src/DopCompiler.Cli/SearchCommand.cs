@@ -23,10 +23,11 @@ public static class SearchCommand
         var device = new Option<string?>("--device") { Description = "auto, cpu or cuda (overrides the spec)." };
         var libtorch = new Option<string?>("--libtorch-dir") { Description = "Folder with a (CUDA) libtorch.so to load instead of the packaged one." };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary on stdout." };
+        var trimmedOut = new Option<string?>("--trimmed-out") { Description = "Also write the trimmed checkpoint the generated class reads into this folder (skipped when up to date; see dop trim)." };
         var command = new Command(solveOnly ? "solve" : "search",
             solveOnly ? "Re-solve a budget from cached curves (no validation run)." : "Search the pruning policy for a spec and write the policy file.")
         {
-            spec, budget, output, cacheDir, measure, randomPolicies, device, libtorch, json,
+            spec, budget, output, cacheDir, measure, randomPolicies, device, libtorch, json, trimmedOut,
         };
         if (!solveOnly)
         {
@@ -45,13 +46,13 @@ public static class SearchCommand
             return CommandGuard.Run(cancellation => Execute(
                 result.GetValue(spec)!, result.GetValue(budget), result.GetValue(output), result.GetValue(cacheDir),
                 solveOnly, !solveOnly && result.GetValue(noCache), !solveOnly && result.GetValue(noReuse), result.GetValue(measure),
-                result.GetValue(randomPolicies), result.GetValue(device), result.GetValue(json), cancellation), DopCommandLine.ProcessCancellation());
+                result.GetValue(randomPolicies), result.GetValue(device), result.GetValue(json), result.GetValue(trimmedOut), cancellation), DopCommandLine.ProcessCancellation());
         });
         return command;
     }
 
     private static int Execute(string specPath, double? budget, string? output, string? cacheDir, bool solveOnly, bool noCache, bool noReuse,
-        bool measure, int randomPolicies, string? device, bool json, CancellationToken cancellation)
+        bool measure, int randomPolicies, string? device, bool json, string? trimmedOut, CancellationToken cancellation)
     {
         var spec = CommandGuard.ParseSpec(specPath);
         CheckDevice(device is null ? spec.Device : Enum.Parse<DeviceKind>(device, ignoreCase: true), spec.SourcePath);
@@ -72,6 +73,12 @@ public static class SearchCommand
             progress.Info($"policy is up to date: {outPath}");
             // Touch it so timestamp-based build checks see it as newer than the inputs whose content did not change.
             File.SetLastWriteTimeUtc(outPath, DateTime.UtcNow);
+            if (trimmedOut is not null)
+            {
+                var current = EvalCommand.ReadPolicy(outPath);
+                TrimCommand.Write(spec, current, current.Model.Hash, trimmedOut, progress, cancellation);
+            }
+
             return ExitCodes.Success;
         }
 
@@ -96,6 +103,12 @@ public static class SearchCommand
         }
 
         progress.Info($"report written: {reportPath}");
+        if (trimmedOut is not null)
+        {
+            // The policy's model hash is the hash of spec.Model (the search just computed it from that folder).
+            TrimCommand.Write(spec, outcome.Document, outcome.Document.Model.Hash, trimmedOut, progress, cancellation);
+        }
+
         if (json)
         {
             Console.Out.WriteLine(SummaryJson.Of(outPath, outcome));

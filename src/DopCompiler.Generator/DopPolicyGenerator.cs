@@ -15,7 +15,7 @@ namespace DopCompiler.Generator
 {
     /// <summary>
     /// Emits one partial class per policy file: AdditionalFiles items whose metadata <c>DopPolicy</c> is <c>true</c>
-    /// (with <c>DopClassName</c>, <c>DopNamespace</c>, <c>DopVisibility</c>, <c>DopModelName</c>; see docs/generated-code.md).
+    /// (with <c>DopClassName</c>, <c>DopNamespace</c>, <c>DopVisibility</c>, <c>DopModelName</c>, <c>DopModelFolder</c>; see docs/generated-code.md).
     /// Bad input becomes a <c>DOPG0xx</c> diagnostic; the generator never throws.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
@@ -72,7 +72,8 @@ namespace DopCompiler.Generator
             }
 
             return new PolicyInput(text.Path, Path.GetFileName(text.Path), content, Metadata("DopClassName"), Metadata("DopNamespace"),
-                Metadata("DopVisibility"), Metadata("DopModelName"), string.IsNullOrWhiteSpace(rootNamespace) ? null : rootNamespace);
+                Metadata("DopVisibility"), Metadata("DopModelName"), string.IsNullOrWhiteSpace(rootNamespace) ? null : rootNamespace,
+                Metadata("DopModelFolder"));
         }
 
         private static void Emit(SourceProductionContext context, ImmutableArray<PolicyResult> results, CompilationFacts facts)

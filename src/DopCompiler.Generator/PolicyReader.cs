@@ -54,6 +54,17 @@ namespace DopCompiler.Generator
             return pascal + "Dop";
         }
 
+        /// <summary>
+        /// The folder <c>Load()</c> opens, relative to the app's base directory: the <c>DopModelFolder</c> metadata (where the
+        /// build copies the trimmed model), else <c>dop-model/&lt;class name&gt;</c>, the targets' default. '/'-separated, no
+        /// leading or trailing separator, so the generated text does not depend on the build machine.
+        /// </summary>
+        public static string ModelFolderOf(string? metadata, string className)
+        {
+            var folder = string.IsNullOrWhiteSpace(metadata) ? "dop-model/" + className : metadata!.Trim();
+            return folder.Replace('\\', '/').Trim('/');
+        }
+
         /// <summary><c>image_key</c> → <c>ImageKey</c>.</summary>
         public static string Pascal(string name)
         {
@@ -195,6 +206,7 @@ namespace DopCompiler.Generator
                 PolicyFileName = input.FileName,
                 ToolVersion = document.ToolVersion,
                 SpecHash = document.SpecHash,
+                ModelFolder = ModelFolderOf(input.ModelFolder, className),
                 Model = new ModelSpec
                 {
                     Name = document.Model.Name,

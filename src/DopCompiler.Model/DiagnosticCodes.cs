@@ -29,4 +29,7 @@ public static class DiagnosticCodes
 
     /// <summary>The model folder's tokenizer is missing or cannot be loaded.</summary>
     public const string Tokenizer = "DOP009";
+
+    /// <summary>A generated class was given a model other than the one its policy was made for (content hash mismatch).</summary>
+    public const string ModelHashMismatch = "DOP010";
 }

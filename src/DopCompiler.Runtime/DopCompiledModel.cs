@@ -27,7 +27,10 @@ public abstract class DopCompiledModel : IDisposable
     private readonly List<DopLayoutProgram> _programs = [];
     private ImagePreprocessor? _preprocessor;
 
-    /// <summary>Loads <paramref name="modelDirectory"/> (config.json + safetensors, fp32) and checks it fits <paramref name="shape"/>.</summary>
+    /// <summary>
+    /// Loads <paramref name="modelDirectory"/> (config.json + safetensors, fp32) and checks it fits <paramref name="shape"/>
+    /// (DOP006) and is the model the policy was made from (<see cref="DopModelShape.ModelHash"/>, DOP010).
+    /// </summary>
     protected DopCompiledModel(string modelDirectory, DopModelShape shape)
     {
         ArgumentNullException.ThrowIfNull(modelDirectory);
@@ -37,6 +40,7 @@ public abstract class DopCompiledModel : IDisposable
         try
         {
             shape.Check(Model.Config, modelDirectory);
+            DopModelIdentity.Verify(modelDirectory, shape.ModelHash, GetType().Name);
             if (shape.Groups.Count > 32)
             {
                 throw new DopException(DiagnosticCodes.PolicyMismatch, $"{shape.Groups.Count} token groups; a generated class supports at most 32");

@@ -25,6 +25,12 @@ public sealed record DopModelShape
     /// <summary>Token group names in prompt order; bit <c>i</c> of a group mask is group <c>i</c>.</summary>
     public required IReadOnlyList<string> Groups { get; init; }
 
+    /// <summary>
+    /// The content hash of the model the policy was made from (<c>model.hash</c>; <see cref="DopCompiler.Spec.ModelHash"/>).
+    /// Null or empty: not checked on load.
+    /// </summary>
+    public string? ModelHash { get; init; }
+
     /// <summary>Share of image tokens in <c>image_key</c> for a [CLS]-ranked split; null when the image is one group.</summary>
     public double? ImageKeyFraction { get; init; }
 

@@ -33,6 +33,9 @@ namespace DopCompiler.Tasks
         /// <summary>Where the tool keeps measured curves between runs; empty for the tool's default.</summary>
         public string? CacheDir { get; set; }
 
+        /// <summary>When set, the tool also writes the trimmed checkpoint the generated class reads into this folder (<c>--trimmed-out</c>).</summary>
+        public string? TrimmedOut { get; set; }
+
         /// <summary>Delete the policy when the search fails, so no stale policy outlives a broken spec (policies under obj/).</summary>
         public bool DeleteOutputOnFailure { get; set; }
 
@@ -63,6 +66,11 @@ namespace DopCompiler.Tasks
             if (!string.IsNullOrWhiteSpace(CacheDir))
             {
                 builder.AppendSwitchIfNotNull("--cache-dir ", CacheDir);
+            }
+
+            if (!string.IsNullOrWhiteSpace(TrimmedOut))
+            {
+                builder.AppendSwitchIfNotNull("--trimmed-out ", TrimmedOut!.TrimEnd('/', '\\'));
             }
         }
 
@@ -164,7 +172,7 @@ namespace DopCompiler.Tasks
             return null;
         }
 
-        /// <summary>A killed tool cannot clean up: remove its temp files, and the policy when asked to.</summary>
+        /// <summary>A killed tool cannot clean up: remove its temp files and trimmed-model temp folders, and the policy when asked to.</summary>
         private void RemovePartialOutput()
         {
             try
@@ -176,6 +184,20 @@ namespace DopCompiler.Tasks
                     foreach (var temp in Directory.GetFiles(directory, Path.GetFileName(full) + ".*.tmp"))
                     {
                         File.Delete(temp);
+                    }
+                }
+
+                if (!string.IsNullOrWhiteSpace(TrimmedOut))
+                {
+                    // The trimmed model is built in <folder>.<pid>.tmp and renamed: a killed tool leaves only that behind.
+                    var trimmed = Path.GetFullPath(TrimmedOut!).TrimEnd('/', '\\');
+                    var parent = Path.GetDirectoryName(trimmed);
+                    if (parent != null && Directory.Exists(parent))
+                    {
+                        foreach (var temp in Directory.GetDirectories(parent, Path.GetFileName(trimmed) + ".*.tmp"))
+                        {
+                            Directory.Delete(temp, recursive: true);
+                        }
                     }
                 }
 

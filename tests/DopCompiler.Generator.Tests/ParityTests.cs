@@ -132,7 +132,8 @@ public sealed class ParityTests(ParityTests.Fixture fixture, ITestOutputHelper o
 
         public Fixture()
         {
-            TinyLlavaCheckpoint.Write(_folder, TestPolicies.Options);
+            // The test policies name a placeholder model hash; the folder claims it the way a trimmed checkpoint does.
+            TinyLlavaCheckpoint.Write(_folder, TestPolicies.Options, metadata: new Dictionary<string, string> { [TrimmedCheckpoint.SourceModelHashKey] = TestPolicies.ModelHash });
             _models["tiny-a.policy.json"] = TinyDopA.Load(_folder);
             _models["tiny-split.policy.json"] = TinyDopSplit.Load(_folder);
             _models["tiny-empty.policy.json"] = TinyDopEmpty.Load(_folder);

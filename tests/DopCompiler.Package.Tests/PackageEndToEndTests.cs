@@ -84,6 +84,10 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Matches(@"dop: ", first.Output);
         Assert.True(File.Exists(ObjPolicy));
         Assert.Contains("layers=4 budget=0.5", RunApp());
+        // The trimmed model sits beside the policy and in bin/, where Load() with no argument finds it.
+        Assert.True(File.Exists(Path.Combine(App, "obj", "Debug", "net10.0", "dop", "dop.model", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(App, "bin", "Debug", "net10.0", "dop-model", "Dop", "model.safetensors")));
+        Assert.Contains("loaded dop-model/Dop", RunApp(["--", FirstImage]));
 
         // 2. No-op build: the search target is skipped (no tool run at all), nothing is compiled.
         var compiled = File.GetLastWriteTimeUtc(AppDll);
@@ -104,6 +108,30 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.True(property.ExitCode == 0, property.ToString());
         Assert.Matches("dop: ", property.Output);
         Assert.Contains("budget=0.7", RunApp("-p:DopBudget=0.7"));
+
+        // 4b. Publish: the trimmed model goes with the app; with the source model gone, the published app still loads it.
+        var publishDir = Path.Combine(_work, "published");
+        var publish = Step("publish", App, "publish", "-c", "Debug", "--no-restore", "-nologo", "-v:n", "-tl:off", "-p:DopBudget=0.7", "-o", publishDir);
+        Assert.True(publish.ExitCode == 0, publish.ToString());
+        Assert.DoesNotContain("dop: [", publish.Output);
+        var source = Path.Combine(App, "model", "model.safetensors");
+        var published = Path.Combine(publishDir, "dop-model", "Dop", "model.safetensors");
+        Assert.True(File.Exists(published));
+        output.WriteLine($"model.safetensors: source {new FileInfo(source).Length} bytes, trimmed {new FileInfo(published).Length} bytes");
+        Assert.True(new FileInfo(published).Length < new FileInfo(source).Length);
+        var away = Path.Combine(_work, "model-moved-away");
+        Directory.Move(Path.Combine(App, "model"), away);
+        try
+        {
+            var ran = DotNetCli.Run(publishDir, null, BuildTimeout, [Path.Combine(publishDir, "App.dll"), FirstImage]);
+            Assert.True(ran.ExitCode == 0, ran.ToString());
+            output.WriteLine("published app: " + ran.Output.Trim());
+            Assert.Contains("loaded dop-model/Dop", ran.Output);
+        }
+        finally
+        {
+            Directory.Move(away, Path.Combine(App, "model"));
+        }
 
         // 5. Broken YAML: a DOP0xx error with file and line, a failed build, no policy left behind.
         File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.6", "fraction: 1.5"));
@@ -158,6 +186,7 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
                 <Nullable>enable</Nullable>
                 <!-- libtorch is ~600 MB: link it into bin/ instead of copying. -->
                 <CreateHardLinksForCopyLocalIfPossible>true</CreateHardLinksForCopyLocalIfPossible>
+                <CreateHardLinksForPublishFilesIfPossible>true</CreateHardLinksForPublishFilesIfPossible>
                 <SatelliteResourceLanguages>en</SatelliteResourceLanguages>
                 <DopCacheDir>{Path.Combine(_work, "curve-cache")}</DopCacheDir>
               </PropertyGroup>
@@ -170,6 +199,14 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
         File.WriteAllText(Path.Combine(App, "Program.cs"), """
             using System.Globalization;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"class={typeof(DopGenerated.Dop).FullName} layers={DopGenerated.Dop.LayerCount} budget={DopGenerated.Dop.BudgetAsked}"));
+            // `dotnet run` forwards unknown options such as -nologo to the app: the image is the argument that is a file.
+            if (args.FirstOrDefault(File.Exists) is { } image)
+            {
+                // The trimmed model the build copied next to the app: no path needed.
+                using var model = DopGenerated.Dop.Load();
+                var tokens = model.Generate(image, [1, 5, 9, DopGenerated.Dop.ImageTokenId, 20, 31, 7], 3);
+                Console.WriteLine($"loaded {DopGenerated.Dop.ModelFolder} generated={string.Join(",", tokens)}");
+            }
             """);
 
         // A random-weight tiny LLaVA with the sample's tokenizer, and four validation samples with their images.
@@ -193,6 +230,7 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
         }
 
         File.WriteAllLines(Path.Combine(App, "val.jsonl"), lines);
+        FirstImage = Path.Combine(App, Regex.Match(lines[0], "\"image\":\"([^\"]+)\"").Groups[1].Value);
         File.WriteAllText(Spec, """
             model: model
             validation: val.jsonl
@@ -203,6 +241,9 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
             seed: 0
             """);
     }
+
+    /// <summary>A validation image, passed to the app so it loads the model and generates.</summary>
+    private string FirstImage { get; set; } = "";
 
     private string RunApp(params string[] properties)
     {

@@ -50,6 +50,47 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void TrimmedOutAndTrimWriteTheCheckpointTheClassReadsOnceAndRecordTheHashes()
+    {
+        var spec = TinySearchProject.Write(_folder, samples: 2, budget: 0.9);
+        var model = Path.Combine(_folder, "model");
+        var cache = Path.Combine(_folder, "cache");
+        var policy = Path.Combine(_folder, "out", "p.json");
+        var trimmed = Path.Combine(_folder, "out", "p.model");
+        var (code, _, error) = Dop("search", spec, "--cache-dir", cache, "--out", policy, "--trimmed-out", trimmed);
+        Assert.True(code == 0, error);
+        Assert.Contains("dop: trimmed model written: " + trimmed, error);
+        var document = DopCompiler.Policy.PolicySchema.TryParse(File.ReadAllBytes(policy), out _)!;
+        Assert.Equal(SearchInputs.HashModel(model), document.Model.Hash);
+        using (var file = DopCompiler.Model.Checkpoints.SafetensorsFile.Open(Path.Combine(trimmed, "model.safetensors")))
+        {
+            Assert.Equal(document.Model.Hash, file.Metadata["dop_source_model_hash"]);
+            Assert.Equal(document.SpecHash, file.Metadata["dop_policy_hash"]);
+            Assert.DoesNotContain(file.Tensors.Keys, k => k.Contains("post_layernorm", StringComparison.Ordinal) || k.Contains("encoder.layers.1.", StringComparison.Ordinal));
+        }
+
+        Assert.True(new FileInfo(Path.Combine(trimmed, "model.safetensors")).Length < new FileInfo(Path.Combine(model, "model.safetensors")).Length);
+        foreach (var copied in new[] { "config.json", "preprocessor_config.json", "vocab.json", "merges.txt", "special_tokens_map.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(trimmed, copied)), copied);
+        }
+
+        // Up to date: the policy and the trimmed folder are left alone.
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(trimmed, "model.safetensors"));
+        (code, _, error) = Dop("search", spec, "--cache-dir", cache, "--out", policy, "--trimmed-out", trimmed);
+        Assert.True(code == 0, error);
+        Assert.Contains("dop: trimmed model is up to date", error);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(trimmed, "model.safetensors")));
+
+        // dop trim (a committed policy): same folder content, no search.
+        var fromTrim = Path.Combine(_folder, "out", "trim.model");
+        (code, _, error) = Dop("trim", spec, "--policy", policy, "--out", fromTrim);
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("dop: [", error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(trimmed, "model.safetensors")), File.ReadAllBytes(Path.Combine(fromTrim, "model.safetensors")));
+    }
+
+    [Fact]
     public void SolveWithoutCachedCurvesIsAClearError()
     {
         var spec = TinySearchProject.Write(_folder, samples: 1);

@@ -46,6 +46,8 @@ public sealed class TargetsTests : IDisposable
 
     private string ObjPolicy => Path.Combine(_folder.Path, "obj", "Debug", "net10.0", "dop", "tiny.dop.policy.json");
 
+    private string TrimmedFolder => Path.Combine(_folder.Path, "obj", "Debug", "net10.0", "dop", "tiny.dop.model");
+
     private string AppDll => Path.Combine(_folder.Path, "obj", "Debug", "net10.0", "App.dll");
 
     private DotNetCli.Result Build(params string[] extra) =>
@@ -137,8 +139,9 @@ public sealed class TargetsTests : IDisposable
 
         var withCommitted = Build("--no-restore", "-p:DopPolicyFile=tiny.policy.json");
         Assert.True(withCommitted.ExitCode == 0, withCommitted.ToString());
-        var run = Assert.Single(ToolRuns());
-        Assert.StartsWith("verify ", run);
+        // No search: a verify, and a trim (no search, no TorchSharp) that finds the trimmed model up to date.
+        Assert.Equal(["trim", "verify"], ToolRuns().Select(r => r.Split(' ')[0]).Order());
+        Assert.Contains("--out " + TrimmedFolder, ToolRuns().Single(r => r.StartsWith("trim ", StringComparison.Ordinal)));
         Assert.DoesNotContain("DOP040", withCommitted.Output);
 
         // The spec changes: still no search, but the committed policy is reported stale, on every build until fixed.
@@ -150,13 +153,49 @@ public sealed class TargetsTests : IDisposable
             Assert.Contains("warning DOP040", stale.Output);
         }
 
-        Assert.All(ToolRuns(), r => Assert.StartsWith("verify ", r));
+        Assert.All(ToolRuns(), r => Assert.DoesNotContain("search ", r));
 
         // DopSearch=never with no policy anywhere is an error that says what to do.
         Directory.Delete(Path.Combine(_folder.Path, "obj", "Debug", "net10.0", "dop"), recursive: true);
         var never = Build("--no-restore", "-p:DopSearch=never");
         Assert.NotEqual(0, never.ExitCode);
         Assert.Contains("error DOP054", never.Output);
+    }
+
+    [Fact]
+    public void Trimmed_model_is_copied_to_build_and_publish_output_and_can_be_turned_off()
+    {
+        var first = Build();
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var run = Assert.Single(ToolRuns());
+        Assert.Contains("--trimmed-out " + TrimmedFolder, run);
+        Assert.True(File.Exists(Path.Combine(TrimmedFolder, "model.safetensors")));
+        var bin = Path.Combine(_folder.Path, "bin", "Debug", "net10.0");
+        Assert.True(File.Exists(Path.Combine(bin, "dop-model", "TinyDop", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(bin, "dop-model", "TinyDop", "config.json")));
+        var editorConfig = File.ReadAllText(Directory.GetFiles(Path.Combine(_folder.Path, "obj", "Debug", "net10.0"), "*.GeneratedMSBuildEditorConfig.editorconfig").Single());
+        Assert.Contains("build_metadata.AdditionalFiles.DopModelFolder = dop-model/TinyDop", editorConfig);
+
+        // The trimmed folder is gone (deleted by hand): the tool is asked again even though the policy is up to date.
+        Directory.Delete(TrimmedFolder, recursive: true);
+        var again = Build("--no-restore");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(2, ToolRuns().Length);
+        Assert.True(File.Exists(Path.Combine(TrimmedFolder, "model.safetensors")));
+
+        // Publish: the trimmed model travels with the app, under the folder the property names.
+        var publishDir = Path.Combine(_folder.Path, "published");
+        var publish = DotNetCli.Run(_folder.Path, new Dictionary<string, string> { ["FAKE_DOP_LOG"] = _log }, Timeout,
+            ["publish", _project, "-nologo", "-tl:off", "--no-restore", "-o", publishDir, "-p:DopModelOutputFolder=models"]);
+        Assert.True(publish.ExitCode == 0, publish.ToString());
+        Assert.True(File.Exists(Path.Combine(publishDir, "models", "TinyDop", "model.safetensors")));
+
+        // DopTrimModel=false: nothing copied into a fresh output folder.
+        var offOut = Path.Combine(_folder.Path, "off");
+        var off = Build("--no-restore", "-p:DopTrimModel=false", "-p:OutDir=" + offOut + "/");
+        Assert.True(off.ExitCode == 0, off.ToString());
+        Assert.False(Directory.Exists(Path.Combine(offOut, "dop-model")));
+        Assert.DoesNotContain(ToolRuns(), r => r.StartsWith("trim ", StringComparison.Ordinal));
     }
 
     [Fact]

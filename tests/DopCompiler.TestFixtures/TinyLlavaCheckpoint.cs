@@ -8,7 +8,9 @@ namespace DopCompiler.TestFixtures;
 /// <summary>Writes a random-weight LLaVA-1.5-layout checkpoint folder (config.json, preprocessor_config.json, safetensors).</summary>
 public static class TinyLlavaCheckpoint
 {
-    public static string Write(string folder, TinyLlavaOptions? options = null, SafetensorsDType storage = SafetensorsDType.F32, int shards = 1)
+    /// <summary>Writes the folder; <paramref name="metadata"/> goes into the single safetensors file's <c>__metadata__</c>.</summary>
+    public static string Write(string folder, TinyLlavaOptions? options = null, SafetensorsDType storage = SafetensorsDType.F32, int shards = 1,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         options ??= new TinyLlavaOptions();
         Directory.CreateDirectory(folder);
@@ -19,7 +21,7 @@ public static class TinyLlavaCheckpoint
         {
             if (shards <= 1)
             {
-                SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors, storage);
+                SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors, storage, metadata);
             }
             else
             {

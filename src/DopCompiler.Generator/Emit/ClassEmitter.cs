@@ -62,11 +62,11 @@ namespace DopCompiler.Generator.Emit
             var pruned = spec.Depths.Where(d => d.Depth > 0).Select(d => (d.Module == "mlp" ? "MLP" : d.Module) + " of " + d.Group + " in the last " + SourceWriter.Int(d.Depth) + (d.Depth == 1 ? " layer" : " layers")).ToArray();
             w.Line("/// <para>Pruned: " + (pruned.Length == 0 ? "nothing (every operation runs)" : SourceWriter.Xml(string.Join("; ", pruned))) + ". Token groups in prompt order: "
                 + SourceWriter.Xml(string.Join(", ", spec.Groups.Select(g => g.Name))) + "; the last prompt position and generated tokens run every module.</para>");
-            w.Line("/// <para>Entry points: <c>Load(modelDirectory)</c>; <c>Forward(imagePath or pixels [3, H, W], promptTokenIds)</c> → logits [vocab] at the last prompt position;");
+            w.Line("/// <para>Entry points: <c>Load()</c> (the model copied next to the app) or <c>Load(modelDirectory)</c>; <c>Forward(imagePath or pixels [3, H, W], promptTokenIds)</c> → logits [vocab] at the last prompt position;");
             w.Line("/// <c>Generate(imagePath or pixels, promptTokenIds, maxNewTokens)</c> → token ids; <c>Prefill(embeddings [T, " + SourceWriter.Int(m.HiddenSize) + "], segments)</c> → logits [vocab].</para>");
             w.Line("/// <example>");
             w.Line("/// <code>");
-            w.Line("/// using var model = " + spec.ClassName + ".Load(\"path/to/" + SourceWriter.Xml(m.Name) + "\");");
+            w.Line("/// using var model = " + spec.ClassName + ".Load(); // or Load(\"path/to/" + SourceWriter.Xml(m.Name) + "\")");
             w.Line("/// using var logits = model.Forward(\"photo.png\", promptTokenIds); // [vocab]");
             w.Line("/// var answer = model.Generate(\"photo.png\", promptTokenIds, maxNewTokens: 16); // token ids");
             w.Line("/// </code>");
@@ -86,7 +86,8 @@ namespace DopCompiler.Generator.Emit
             }
 
             Const("string", "ModelName", SourceWriter.StringLiteral(m.Name), "The model folder name the policy was made for.");
-            Const("string", "ModelHash", SourceWriter.StringLiteral(m.Hash), "Content hash of the model's config.json and safetensors files.");
+            Const("string", "ModelHash", SourceWriter.StringLiteral(m.Hash), "Content hash of the model's config.json and safetensors files; <c>Load</c> refuses another model (DOP010).");
+            Const("string", "ModelFolder", SourceWriter.StringLiteral(spec.ModelFolder), "Where <c>Load()</c> looks for the model, relative to the app's base directory (the build copies the trimmed model there).");
             Const("int", "LayerCount", SourceWriter.Int(m.NumLayers), "Decoder layers.");
             Const("int", "HiddenSize", SourceWriter.Int(m.HiddenSize), "Decoder hidden size (the width of embeddings and hidden states).");
             Const("int", "ImageTokenCount", SourceWriter.Int(m.ImageTokens), "Image tokens per image in the decoder's prompt.");
@@ -137,6 +138,7 @@ namespace DopCompiler.Generator.Emit
             w.Line("ImageTokens = " + SourceWriter.Int(m.ImageTokens) + ",");
             w.Line("Groups = new[] { " + string.Join(", ", spec.Groups.Select(g => SourceWriter.StringLiteral(g.Name))) + " },");
             w.Line("ImageKeyFraction = " + (spec.ImageKeyFraction is double f ? SourceWriter.DoubleLiteral(f) : "null") + ",");
+            w.Line("ModelHash = ModelHash,");
             w.Close(";");
             w.Line();
             w.Line("private " + spec.ClassName + "(string modelDirectory)");
@@ -145,8 +147,14 @@ namespace DopCompiler.Generator.Emit
             w.Line("}");
             w.Line();
             w.Line("/// <summary>");
-            w.Line("/// Loads the checkpoint folder (config.json, safetensors, preprocessor_config.json) in fp32 and checks that it has");
-            w.Line("/// the shape the policy was made for (DOP006 otherwise). Dispose the result.");
+            w.Line("/// Loads the model the build put next to the app (<see cref=\"ModelFolder\"/> under <see cref=\"global::System.AppContext.BaseDirectory\"/>:");
+            w.Line("/// the trimmed checkpoint, holding only the tensors this class reads). Dispose the result.");
+            w.Line("/// </summary>");
+            w.Line("public static " + spec.ClassName + " Load() => Load(global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, ModelFolder));");
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Loads a checkpoint folder (config.json, safetensors, preprocessor_config.json; the full model or its trimmed copy) in fp32");
+            w.Line("/// and checks that it has the shape the policy was made for (DOP006) and is that model (DOP010, by content hash). Dispose the result.");
             w.Line("/// </summary>");
             w.Line("public static " + spec.ClassName + " Load(string modelDirectory) => new " + spec.ClassName + "(modelDirectory);");
         }

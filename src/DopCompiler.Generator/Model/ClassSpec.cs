@@ -17,6 +17,9 @@ namespace DopCompiler.Generator.Model
 
         public string SpecHash { get; init; } = "";
 
+        /// <summary>The model folder relative to the app's base directory that <c>Load()</c> opens ('/'-separated).</summary>
+        public string ModelFolder { get; init; } = "";
+
         public ModelSpec Model { get; init; } = new ModelSpec();
 
         public EquatableArray<GroupSpec> Groups { get; init; } = EquatableArray<GroupSpec>.Empty;

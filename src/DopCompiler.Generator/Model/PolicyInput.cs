@@ -2,7 +2,7 @@ namespace DopCompiler.Generator.Model
 {
     /// <summary>
     /// One AdditionalFiles item marked <c>DopPolicy="true"</c>: its metadata and its text (null when the file is absent
-    /// or unreadable). Plain strings only, so equal inputs compare equal and later steps are cached.
+    /// or unreadable). <c>ModelFolder</c> is the <c>DopModelFolder</c> metadata. Plain strings only, so equal inputs compare equal and later steps are cached.
     /// </summary>
     internal sealed record PolicyInput(
         string Path,
@@ -12,5 +12,6 @@ namespace DopCompiler.Generator.Model
         string? Namespace,
         string? Visibility,
         string? ModelName,
-        string? RootNamespace);
+        string? RootNamespace,
+        string? ModelFolder = null);
 }

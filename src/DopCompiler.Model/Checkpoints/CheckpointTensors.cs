@@ -121,6 +121,9 @@ public sealed class CheckpointTensors : IDisposable
         }
     }
 
+    /// <summary>Copies a tensor's stored bytes, as they are, to <paramref name="destination"/> (no TorchSharp).</summary>
+    public void CopyRaw(string name, Stream destination) => File(name).CopyRaw(name, destination);
+
     public void Dispose()
     {
         foreach (var file in _files)

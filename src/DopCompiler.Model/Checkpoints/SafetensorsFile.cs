@@ -109,6 +109,31 @@ public sealed class SafetensorsFile : IDisposable
         return result;
     }
 
+    /// <summary>Copies a tensor's stored bytes (no dtype conversion, no TorchSharp) to <paramref name="destination"/>.</summary>
+    public void CopyRaw(string name, Stream destination)
+    {
+        if (!Tensors.TryGetValue(name, out var entry))
+        {
+            throw new DopException(DiagnosticCodes.MissingTensor, $"tensor '{name}' is not in {Path}", Path);
+        }
+
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        stream.Position = DataStart + entry.Begin;
+        var buffer = new byte[(int)Math.Min(1 << 20, Math.Max(1, entry.ByteLength))];
+        var left = entry.ByteLength;
+        while (left > 0)
+        {
+            var read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (read == 0)
+            {
+                throw Error(Path, $"the file ends before the data of tensor '{name}'", name);
+            }
+
+            destination.Write(buffer, 0, read);
+            left -= read;
+        }
+    }
+
     public void Dispose()
     {
         foreach (var mapping in _mappings.Values)

@@ -14,8 +14,26 @@ public static class SafetensorsWriter
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, SafetensorsDType storage = SafetensorsDType.F32,
         IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var ordered = tensors.OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
-        var blobs = new List<byte[]>(ordered.Count);
+        var raw = new List<RawTensor>();
+        foreach (var (name, tensor) in tensors)
+        {
+            var dtype = tensor.dtype is ScalarType.Int64 ? SafetensorsDType.I64 : storage;
+            using var converted = tensor.detach().cpu().to_type(SafetensorsFile.ToScalarType(dtype)).contiguous();
+            var bytes = converted.bytes.ToArray();
+            raw.Add(new RawTensor(name, dtype, tensor.shape.ToArray(), bytes.Length, stream => stream.Write(bytes)));
+        }
+
+        WriteRaw(path, raw, metadata);
+    }
+
+    /// <summary>
+    /// Writes tensors given as stored bytes (sorted by name): each keeps its own dtype and its bytes are streamed by
+    /// <see cref="RawTensor.WriteTo"/>, so a checkpoint can be copied or trimmed without TorchSharp and without holding it
+    /// in memory. Atomic: a temp file beside <paramref name="path"/>, then a move.
+    /// </summary>
+    public static void WriteRaw(string path, IEnumerable<RawTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var ordered = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
         {
@@ -32,16 +50,12 @@ public static class SafetensorsWriter
             }
 
             long offset = 0;
-            foreach (var (name, tensor) in ordered)
+            foreach (var tensor in ordered)
             {
-                var dtype = tensor.dtype is ScalarType.Int64 ? SafetensorsDType.I64 : storage;
-                using var converted = tensor.detach().cpu().to_type(SafetensorsFile.ToScalarType(dtype)).contiguous();
-                var bytes = converted.bytes.ToArray();
-                blobs.Add(bytes);
-                json.WriteStartObject(name);
-                json.WriteString("dtype", dtype.Name());
+                json.WriteStartObject(tensor.Name);
+                json.WriteString("dtype", tensor.DType.Name());
                 json.WriteStartArray("shape");
-                foreach (var dim in tensor.shape)
+                foreach (var dim in tensor.Shape)
                 {
                     json.WriteNumberValue(dim);
                 }
@@ -49,10 +63,10 @@ public static class SafetensorsWriter
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset + bytes.Length);
+                json.WriteNumberValue(offset + tensor.ByteLength);
                 json.WriteEndArray();
                 json.WriteEndObject();
-                offset += bytes.Length;
+                offset += tensor.ByteLength;
             }
 
             json.WriteEndObject();
@@ -68,15 +82,20 @@ public static class SafetensorsWriter
         var temp = path + $".{Environment.ProcessId}.tmp";
         try
         {
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write))
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 Span<byte> length = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)headerBytes.Length);
                 file.Write(length);
                 file.Write(headerBytes);
-                foreach (var blob in blobs)
+                foreach (var tensor in ordered)
                 {
-                    file.Write(blob);
+                    var before = file.Position;
+                    tensor.WriteTo(file);
+                    if (file.Position - before != tensor.ByteLength)
+                    {
+                        throw new InvalidOperationException($"tensor '{tensor.Name}' wrote {file.Position - before} bytes, its header says {tensor.ByteLength}");
+                    }
                 }
             }
 
@@ -91,3 +110,6 @@ public static class SafetensorsWriter
         }
     }
 }
+
+/// <summary>One tensor as stored bytes for <see cref="SafetensorsWriter.WriteRaw"/>: header fields and a callback writing exactly <see cref="ByteLength"/> bytes.</summary>
+public sealed record RawTensor(string Name, SafetensorsDType DType, long[] Shape, long ByteLength, Action<Stream> WriteTo);

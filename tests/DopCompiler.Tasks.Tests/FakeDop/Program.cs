@@ -2,8 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using DopCompiler.Policy;
 
-// Fake `dop`: `search <spec> --out <policy> [--budget F] [--device D] [--libtorch-dir X] [--cache-dir X]` and
-// `verify <spec> --policy <policy>`. Spec keys it obeys (it ignores everything else):
+// Fake `dop`: `search <spec> --out <policy> [--budget F] [--device D] [--libtorch-dir X] [--cache-dir X] [--trimmed-out D]`,
+// `verify <spec> --policy <policy>` and `trim <spec> --policy <policy> --out <folder>` (a trimmed model is config.json and
+// model.safetensors holding the policy's spec hash). Spec keys it obeys (it ignores everything else):
 //   fake_error: <message>   print a canonical error at that line, exit 1
 //   fake_crash: true        throw an unhandled exception (exit 134, like a real crash)
 //   fake_exit: <code>       exit with that code, printing nothing canonical
@@ -48,6 +49,35 @@ string? Key(string key, out int line)
 var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
     File.ReadAllText(spec) + "|" + Option("--budget") + "|" + Option("--device"))));
 
+void WriteTrimmed(string folder, string policyHash)
+{
+    var weights = Path.Combine(folder, "model.safetensors");
+    if (File.Exists(weights) && File.ReadAllText(weights) == policyHash)
+    {
+        Console.Error.WriteLine($"dop: trimmed model is up to date: {folder}");
+        return;
+    }
+
+    Directory.CreateDirectory(folder);
+    File.WriteAllText(Path.Combine(folder, "config.json"), "{}");
+    File.WriteAllText(weights, policyHash);
+    Console.Error.WriteLine($"dop: trimmed model written: {folder}");
+}
+
+if (command == "trim")
+{
+    var policyPath = Option("--policy")!;
+    var document = PolicySchema.TryParse(File.ReadAllBytes(policyPath), out var error);
+    if (document == null)
+    {
+        Console.Error.WriteLine($"{policyPath}: error DOP041: {error}");
+        return 1;
+    }
+
+    WriteTrimmed(Option("--out")!, document.SpecHash);
+    return 0;
+}
+
 if (command == "verify")
 {
     var policyPath = Option("--policy")!;
@@ -88,6 +118,11 @@ if (Key("fake_exit", out _) is { } exitCode)
 if (File.Exists(outPath) && PolicySchema.TryParse(File.ReadAllBytes(outPath), out _) is { } existing && existing.SpecHash == hash)
 {
     Console.Error.WriteLine("dop: policy is up to date");
+    if (Option("--trimmed-out") is { } upToDateTrimmed)
+    {
+        WriteTrimmed(upToDateTrimmed, hash);
+    }
+
     return 0;
 }
 
@@ -110,4 +145,9 @@ var policy = new PolicyDocument
 };
 PolicySchema.WriteAtomically(outPath, policy);
 Console.Error.WriteLine($"dop: wrote {outPath}");
+if (Option("--trimmed-out") is { } trimmed)
+{
+    WriteTrimmed(trimmed, hash);
+}
+
 return 0;

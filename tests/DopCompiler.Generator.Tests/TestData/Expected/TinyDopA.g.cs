@@ -17,11 +17,11 @@ namespace MyApp.Models
     /// <para>Budget: fraction 0.6 asked, 0.5712 reached; decoder prefill 2.285 MFLOPs of 4 MFLOPs (57.12%, gqa convention) at the validation set's mean prompt layout.</para>
     /// <para>Divergence from the unpruned model (KL): 0.0123 predicted, 0.0133 measured, over 32 validation samples (teacher_forced, up to 8 positions).</para>
     /// <para>Pruned: attention of image in the last 2 layers; MLP of image in the last 3 layers; MLP of text in the last 1 layer. Token groups in prompt order: system, image, text; the last prompt position and generated tokens run every module.</para>
-    /// <para>Entry points: <c>Load(modelDirectory)</c>; <c>Forward(imagePath or pixels [3, H, W], promptTokenIds)</c> → logits [vocab] at the last prompt position;
+    /// <para>Entry points: <c>Load()</c> (the model copied next to the app) or <c>Load(modelDirectory)</c>; <c>Forward(imagePath or pixels [3, H, W], promptTokenIds)</c> → logits [vocab] at the last prompt position;
     /// <c>Generate(imagePath or pixels, promptTokenIds, maxNewTokens)</c> → token ids; <c>Prefill(embeddings [T, 64], segments)</c> → logits [vocab].</para>
     /// <example>
     /// <code>
-    /// using var model = TinyDopA.Load("path/to/tiny-llava");
+    /// using var model = TinyDopA.Load(); // or Load("path/to/tiny-llava")
     /// using var logits = model.Forward("photo.png", promptTokenIds); // [vocab]
     /// var answer = model.Generate("photo.png", promptTokenIds, maxNewTokens: 16); // token ids
     /// </code>
@@ -33,8 +33,11 @@ namespace MyApp.Models
         /// <summary>The model folder name the policy was made for.</summary>
         public const string ModelName = "tiny-llava";
 
-        /// <summary>Content hash of the model's config.json and safetensors files.</summary>
+        /// <summary>Content hash of the model's config.json and safetensors files; <c>Load</c> refuses another model (DOP010).</summary>
         public const string ModelHash = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+        /// <summary>Where <c>Load()</c> looks for the model, relative to the app's base directory (the build copies the trimmed model there).</summary>
+        public const string ModelFolder = "dop-model/TinyDopA";
 
         /// <summary>Decoder layers.</summary>
         public const int LayerCount = 4;
@@ -97,6 +100,7 @@ namespace MyApp.Models
             ImageTokens = 16,
             Groups = new[] { "system", "image", "text" },
             ImageKeyFraction = null,
+            ModelHash = ModelHash,
         };
 
         private TinyDopA(string modelDirectory)
@@ -105,8 +109,14 @@ namespace MyApp.Models
         }
 
         /// <summary>
-        /// Loads the checkpoint folder (config.json, safetensors, preprocessor_config.json) in fp32 and checks that it has
-        /// the shape the policy was made for (DOP006 otherwise). Dispose the result.
+        /// Loads the model the build put next to the app (<see cref="ModelFolder"/> under <see cref="global::System.AppContext.BaseDirectory"/>:
+        /// the trimmed checkpoint, holding only the tensors this class reads). Dispose the result.
+        /// </summary>
+        public static TinyDopA Load() => Load(global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, ModelFolder));
+
+        /// <summary>
+        /// Loads a checkpoint folder (config.json, safetensors, preprocessor_config.json; the full model or its trimmed copy) in fp32
+        /// and checks that it has the shape the policy was made for (DOP006) and is that model (DOP010, by content hash). Dispose the result.
         /// </summary>
         public static TinyDopA Load(string modelDirectory) => new TinyDopA(modelDirectory);
 

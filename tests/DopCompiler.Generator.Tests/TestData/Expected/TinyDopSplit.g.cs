@@ -17,11 +17,11 @@ namespace MyApp.Models
     /// <para>Budget: fraction 0.4 asked, 0.3921 reached; decoder prefill 1.568 MFLOPs of 4 MFLOPs (39.21%, gqa convention) at the validation set's mean prompt layout.</para>
     /// <para>Divergence from the unpruned model (KL): 0.0402 predicted, 0.0412 measured, over 32 validation samples (teacher_forced, up to 8 positions).</para>
     /// <para>Pruned: attention of image_key in the last 1 layer; attention of image_rest in the last 3 layers; MLP of image_key in the last 2 layers. Token groups in prompt order: system, image_key, image_rest, text; the last prompt position and generated tokens run every module.</para>
-    /// <para>Entry points: <c>Load(modelDirectory)</c>; <c>Forward(imagePath or pixels [3, H, W], promptTokenIds)</c> → logits [vocab] at the last prompt position;
+    /// <para>Entry points: <c>Load()</c> (the model copied next to the app) or <c>Load(modelDirectory)</c>; <c>Forward(imagePath or pixels [3, H, W], promptTokenIds)</c> → logits [vocab] at the last prompt position;
     /// <c>Generate(imagePath or pixels, promptTokenIds, maxNewTokens)</c> → token ids; <c>Prefill(embeddings [T, 64], segments)</c> → logits [vocab].</para>
     /// <example>
     /// <code>
-    /// using var model = TinyDopSplit.Load("path/to/tiny-llava");
+    /// using var model = TinyDopSplit.Load(); // or Load("path/to/tiny-llava")
     /// using var logits = model.Forward("photo.png", promptTokenIds); // [vocab]
     /// var answer = model.Generate("photo.png", promptTokenIds, maxNewTokens: 16); // token ids
     /// </code>
@@ -33,8 +33,11 @@ namespace MyApp.Models
         /// <summary>The model folder name the policy was made for.</summary>
         public const string ModelName = "tiny-llava";
 
-        /// <summary>Content hash of the model's config.json and safetensors files.</summary>
+        /// <summary>Content hash of the model's config.json and safetensors files; <c>Load</c> refuses another model (DOP010).</summary>
         public const string ModelHash = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+        /// <summary>Where <c>Load()</c> looks for the model, relative to the app's base directory (the build copies the trimmed model there).</summary>
+        public const string ModelFolder = "dop-model/TinyDopSplit";
 
         /// <summary>Decoder layers.</summary>
         public const int LayerCount = 4;
@@ -100,6 +103,7 @@ namespace MyApp.Models
             ImageTokens = 16,
             Groups = new[] { "system", "image_key", "image_rest", "text" },
             ImageKeyFraction = 0.25,
+            ModelHash = ModelHash,
         };
 
         private TinyDopSplit(string modelDirectory)
@@ -108,8 +112,14 @@ namespace MyApp.Models
         }
 
         /// <summary>
-        /// Loads the checkpoint folder (config.json, safetensors, preprocessor_config.json) in fp32 and checks that it has
-        /// the shape the policy was made for (DOP006 otherwise). Dispose the result.
+        /// Loads the model the build put next to the app (<see cref="ModelFolder"/> under <see cref="global::System.AppContext.BaseDirectory"/>:
+        /// the trimmed checkpoint, holding only the tensors this class reads). Dispose the result.
+        /// </summary>
+        public static TinyDopSplit Load() => Load(global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, ModelFolder));
+
+        /// <summary>
+        /// Loads a checkpoint folder (config.json, safetensors, preprocessor_config.json; the full model or its trimmed copy) in fp32
+        /// and checks that it has the shape the policy was made for (DOP006) and is that model (DOP010, by content hash). Dispose the result.
         /// </summary>
         public static TinyDopSplit Load(string modelDirectory) => new TinyDopSplit(modelDirectory);
 
