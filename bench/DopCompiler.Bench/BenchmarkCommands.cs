@@ -3,7 +3,7 @@ using DopCompiler.Model.Native;
 
 namespace DopCompiler.Bench;
 
-/// <summary>Dispatches <c>prefill</c>, <c>search-cost</c> and <c>time-model</c>.</summary>
+/// <summary>Dispatches <c>prefill</c>, <c>search-cost</c>, <c>time-model</c> and <c>baselines</c>.</summary>
 public static class BenchmarkCommands
 {
     public static int Run(string[] args)
@@ -23,6 +23,9 @@ public static class BenchmarkCommands
             case "time-model":
                 TimeModelBenchmark.Run(options);
                 return 0;
+            case "baselines":
+                BaselinesBenchmark.Run(options);
+                return 0;
             default:
                 Console.WriteLine("""
                     usage: dotnet run -c Release --project bench/DopCompiler.Bench -- <benchmark> [--key value ...]
@@ -32,6 +35,12 @@ public static class BenchmarkCommands
                                    --spec <dop.yaml> (default: a random fixture)
                       time-model   the fitted time model's predicted prefill time vs measured, 10 random policies
                                    --spec <dop.yaml> (default: a random fixture) --policies 10
+                      baselines    DOP vs FastV / uniform [CLS] / random token dropping at equal FLOPs: accuracy, time,
+                                   additive approximation, search cost (Markdown tables) and an SVG plot
+                                   --spec <dop.yaml> (default: a random fixture) --test <file.jsonl> --limit 200
+                                   --fractions 0.5,0.3,0.2,0.14 --rounds 7 --timing-samples 8 --random-policies 20
+                                   --fastv-k 2 --max-new-tokens 8 --threads N --no-reuse-run 1
+                                   --validation-limit N (first N validation samples) --svg baselines-accuracy.svg
                     """);
                 return command == "help" ? 0 : 2;
         }
