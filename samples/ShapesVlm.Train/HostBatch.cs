@@ -15,6 +15,7 @@ internal sealed class HostBatch
     public required float[] Pixels { get; init; } // [B·3·H·W], CLIP-normalised
     public required int[] PrefixIds { get; init; }
     public required IReadOnlyList<QuestionRows> Questions { get; init; }
+    public int[]? PatchLabels { get; init; } // [B·N] per-patch class (see PatchLabels), training batches only
 
     public BatchTensors ToTensors(int imageSize, int padId)
     {
@@ -46,6 +47,7 @@ internal sealed class HostBatch
             ImageOfQuestion = tensor(Questions.Select(q => (long)q.Image).ToArray()),
             LossRows = tensor(lossRows.ToArray()),
             Targets = tensor(targets.ToArray()),
+            PatchLabels = PatchLabels is null ? null : tensor(PatchLabels.Select(l => (long)l).ToArray()).view(Images, -1),
         };
     }
 }
@@ -108,6 +110,7 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
     {
         var pixels = new List<float>(imagesPerBatch * 3 * Scene.ImageSize * Scene.ImageSize);
         var questions = new List<QuestionRows>();
+        var labels = new List<int>();
         var image = 0;
         for (long i = batchIndex * imagesPerBatch; i < (batchIndex + 1) * imagesPerBatch; i++)
         {
@@ -119,6 +122,7 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
 
             Normalise(sample.Pixels, pixels);
             var vqa = sample.Sample;
+            labels.AddRange(PatchLabels.Of(vqa.Scene));
             questions.Add(_encoder.Rows(image, vqa.Prompt, vqa.Question.Answer, vqa.Question.Type));
             // More questions about the same scene: the image's prefix is computed once, so each costs only its suffix.
             var rng = new SplitMix64(SplitMix64.Derive(_extraSeed, (ulong)i));
@@ -144,7 +148,7 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
             image++;
         }
 
-        return new HostBatch { Images = image, Pixels = [.. pixels], PrefixIds = _encoder.Prefix, Questions = questions };
+        return new HostBatch { Images = image, Pixels = [.. pixels], PrefixIds = _encoder.Prefix, Questions = questions, PatchLabels = [.. labels] };
     }
 
     /// <summary>[0, 1] CHW pixels → CLIP-normalised, as <see cref="ImagePreprocessor"/> does for the PNG files.</summary>
@@ -197,5 +201,38 @@ internal sealed class HeldOutSet
         }
 
         return new HostBatch { Images = end - start, Pixels = [.. pixels], PrefixIds = encoder.Prefix, Questions = questions };
+    }
+}
+
+/// <summary>
+/// Dense labels for the auxiliary patch loss (training only): for each 16×16 patch of the 12×12 patch grid, the grid cell
+/// (48 px = 3×3 patches) it falls in, labelled 0 when the cell is empty, else 1 + kind·4 + colour (13 classes).
+/// </summary>
+internal static class PatchLabels
+{
+    public const int PatchSize = 16;
+    public const int Classes = 1 + (3 * 4);
+    public const int PatchesPerSide = Scene.ImageSize / PatchSize;
+
+    public static int Label(Shape shape) => 1 + ((int)shape.Kind * 4) + (int)shape.Color;
+
+    public static int[] Of(Scene scene)
+    {
+        var cells = new int[Scene.GridSize * Scene.GridSize];
+        foreach (var shape in scene.Shapes)
+        {
+            cells[(shape.Row * Scene.GridSize) + shape.Col] = Label(shape);
+        }
+
+        var labels = new int[PatchesPerSide * PatchesPerSide];
+        for (var py = 0; py < PatchesPerSide; py++)
+        {
+            for (var px = 0; px < PatchesPerSide; px++)
+            {
+                labels[(py * PatchesPerSide) + px] = cells[((py * PatchSize / Scene.CellSize) * Scene.GridSize) + (px * PatchSize / Scene.CellSize)];
+            }
+        }
+
+        return labels;
     }
 }

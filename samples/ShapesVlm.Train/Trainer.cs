@@ -6,6 +6,7 @@ using DopCompiler.Spec;
 using ShapesVlm.Data;
 using ShapesVlm.Train.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ShapesVlm.Train;
@@ -28,29 +29,38 @@ internal sealed class Trainer(TrainingOptions options)
         var validation = HeldOutSet.Load(Path.Combine(options.Data, "validation.jsonl"), preprocessor);
 
         using var model = new LlavaForTraining(shape);
-        var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
+        // Training-only dense supervision of the vision pathway (not exported); created after the model so its init is unchanged.
+        using var aux = options.AuxPatchLoss > 0 || options.AuxProjectorLoss > 0 ? new AuxHeads(shape) : null;
+        var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter))
+            .Concat(AuxParameters(aux)).ToList();
         var count = model.parameters().Sum(p => p.numel());
         Log($"model: size {options.Size}, {count:N0} parameters; decoder d={shape.Hidden} L={shape.Layers} H={shape.Heads}/{shape.KeyValueHeads} "
             + $"mlp={shape.Intermediate}; vision d={shape.VisionHidden} L={shape.VisionLayers} H={shape.VisionHeads} mlp={shape.VisionIntermediate}; "
             + $"{shape.NumPatches} image tokens; threads {torch.get_num_threads()}");
         Log($"schedule: {options.Steps} steps x {options.ImagesPerBatch} images (<= {options.QuestionsPerImage} questions each), lr {options.LearningRate} "
-            + $"warmup {options.WarmupSteps}, cosine to {options.MinLearningRateRatio}x, wd {options.WeightDecay}, clip {options.GradClip}, limit {options.Minutes} min");
+            + $"warmup {options.WarmupSteps}, cosine to {options.MinLearningRateRatio}x, wd {options.WeightDecay}, clip {options.GradClip}, limit {options.Minutes} min; "
+            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}");
         using var optimizer = new AdamW(trainable, options.WeightDecay);
 
         long step = 0;
         double previousSeconds = 0;
         if (options.Resume && File.Exists(Path.Combine(options.Checkpoint, StateFile)))
         {
-            (step, previousSeconds) = LoadCheckpoint(model, optimizer);
+            (step, previousSeconds) = LoadCheckpoint(model, aux, optimizer);
             Log($"resumed at step {step} ({previousSeconds / 60:F1} min already trained)");
         }
 
         var clock = Stopwatch.StartNew();
         double Elapsed() => previousSeconds + clock.Elapsed.TotalSeconds;
+        if (step == 0 && aux is not null && options.AuxPretrainSteps > 0)
+        {
+            Pretrain(model, aux, batches, shape, tokenizer.PadId);
+        }
+
         var lastValidation = Elapsed();
         var lastCheckpoint = Elapsed();
         var windowClock = Stopwatch.StartNew();
-        double windowLoss = 0;
+        double windowLoss = 0, windowAuxLoss = 0, windowPatchAccuracy = 0;
         long windowQuestions = 0, windowSteps = 0;
         var stepsAtStart = step;
         var stoppedEarly = false;
@@ -69,13 +79,31 @@ internal sealed class Trainer(TrainingOptions options)
             using (var scope = NewDisposeScope())
             {
                 using var batch = host.ToTensors(shape.ImageSize, tokenizer.PadId);
-                var logits = model.AnswerLogits(batch);
+                var logits = model.AnswerLogits(batch, out var visionFeatures, out var projectedFeatures);
                 var loss = nn.functional.cross_entropy(logits, batch.Targets);
+                windowLoss += loss.item<float>();
+                if (aux is not null)
+                {
+                    var auxLoss = zeros(1).sum();
+                    if (options.AuxPatchLoss > 0)
+                    {
+                        auxLoss = auxLoss + (options.AuxPatchLoss * aux.VisionLoss(visionFeatures, batch.PatchLabels!));
+                        windowPatchAccuracy += aux.VisionAccuracy(visionFeatures, batch.PatchLabels!);
+                    }
+
+                    if (options.AuxProjectorLoss > 0)
+                    {
+                        auxLoss = auxLoss + (options.AuxProjectorLoss * aux.ProjectorLoss(projectedFeatures, batch.PatchLabels!));
+                    }
+
+                    windowAuxLoss += auxLoss.item<float>();
+                    loss = loss + auxLoss;
+                }
+
                 loss.backward();
                 optimizer.ClipGradients(options.GradClip);
                 optimizer.Step(lr);
                 optimizer.ZeroGrad();
-                windowLoss += loss.item<float>();
             }
 
             step++;
@@ -88,9 +116,11 @@ internal sealed class Trainer(TrainingOptions options)
                 var eta = TimeSpan.FromSeconds(perStep * (options.Steps - step));
                 lastLoss = windowLoss / windowSteps;
                 Log(string.Create(CultureInfo.InvariantCulture,
-                    $"step {step}/{options.Steps} loss {lastLoss:F4} lr {lr:E2} {windowQuestions / seconds:F1} q/s {windowSteps * options.ImagesPerBatch / seconds:F1} img/s "
+                    $"step {step}/{options.Steps} loss {lastLoss:F4}{(aux is null ? "" : $" aux {windowAuxLoss / windowSteps:F4} patch acc {100 * windowPatchAccuracy / windowSteps:F1}%")} lr {lr:E2} {windowQuestions / seconds:F1} q/s {windowSteps * options.ImagesPerBatch / seconds:F1} img/s "
                     + $"elapsed {TimeSpan.FromSeconds(Elapsed()):hh\\:mm\\:ss} eta {eta:hh\\:mm\\:ss}"));
                 windowLoss = 0;
+                windowAuxLoss = 0;
+                windowPatchAccuracy = 0;
                 windowQuestions = 0;
                 windowSteps = 0;
                 windowClock.Restart();
@@ -110,12 +140,12 @@ internal sealed class Trainer(TrainingOptions options)
 
             if (Elapsed() - lastCheckpoint > options.CheckpointEveryMinutes * 60)
             {
-                SaveCheckpoint(model, optimizer, step, Elapsed());
+                SaveCheckpoint(model, aux, optimizer, step, Elapsed());
                 lastCheckpoint = Elapsed();
             }
         }
 
-        SaveCheckpoint(model, optimizer, step, Elapsed());
+        SaveCheckpoint(model, aux, optimizer, step, Elapsed());
         Log($"training done: step {step}, {TimeSpan.FromSeconds(Elapsed()):hh\\:mm\\:ss} of training, last logged loss {lastLoss:F4}{(stoppedEarly ? " (stopped by the time limit)" : "")}");
         Log($"validation (training module): {QuickAccuracy(model, validation, encoder, shape, tokenizer.PadId)}");
         var metadata = new Dictionary<string, string>
@@ -180,22 +210,78 @@ internal sealed class Trainer(TrainingOptions options)
         return options.LearningRate * ratio;
     }
 
-    private void SaveCheckpoint(LlavaForTraining model, AdamW optimizer, long step, double seconds)
+    /// <summary>
+    /// Aux pretraining: the vision tower, projector and aux heads alone (no decoder, ~30× cheaper a step) on the dense patch
+    /// labels of batches 10⁹ + k (images the main phase never sees at its start), with their own AdamW and a short warmup;
+    /// the main phase then starts with a tower that already tells shapes and colours apart. Deterministic by seed.
+    /// </summary>
+    private void Pretrain(LlavaForTraining model, AuxHeads aux, TrainingBatches batches, ModelShape shape, int padId)
+    {
+        var parameters = model.named_parameters()
+            .Where(p => p.parameter.requires_grad && (p.name.StartsWith("vision_tower.", StringComparison.Ordinal) || p.name.StartsWith("multi_modal_projector.", StringComparison.Ordinal)))
+            .Select(p => (p.name, p.parameter)).Concat(AuxParameters(aux)).ToList();
+        using var optimizer = new AdamW(parameters, options.WeightDecay);
+        var clock = Stopwatch.StartNew();
+        double windowLoss = 0, windowAccuracy = 0;
+        var window = 0;
+        var warmup = Math.Max(1, Math.Min(50, options.AuxPretrainSteps / 10));
+        for (long k = 0; k < options.AuxPretrainSteps; k++)
+        {
+            var lr = options.LearningRate * Math.Min(1.0, (k + 1.0) / warmup);
+            var host = batches.Get(1_000_000_000L + k);
+            using (var scope = NewDisposeScope())
+            {
+                using var batch = host.ToTensors(shape.ImageSize, padId);
+                var (vision, projected) = model.ImageFeatures(batch.Pixels);
+                var loss = aux.VisionLoss(vision, batch.PatchLabels!) * Math.Max(options.AuxPatchLoss, 1e-3);
+                if (options.AuxProjectorLoss > 0)
+                {
+                    loss = loss + (options.AuxProjectorLoss * aux.ProjectorLoss(projected, batch.PatchLabels!));
+                }
+
+                loss.backward();
+                optimizer.ClipGradients(options.GradClip);
+                optimizer.Step(lr);
+                optimizer.ZeroGrad();
+                windowLoss += loss.item<float>();
+                windowAccuracy += aux.VisionAccuracy(vision, batch.PatchLabels!);
+                window++;
+            }
+
+            if ((k + 1) % (options.LogEvery * 5) == 0 || k + 1 == options.AuxPretrainSteps)
+            {
+                Log(string.Create(CultureInfo.InvariantCulture,
+                    $"aux pretrain {k + 1}/{options.AuxPretrainSteps} loss {windowLoss / window:F4} patch acc {100 * windowAccuracy / window:F1}% lr {lr:E2} elapsed {clock.Elapsed:hh\\:mm\\:ss}"));
+                windowLoss = 0;
+                windowAccuracy = 0;
+                window = 0;
+            }
+        }
+    }
+
+    /// <summary>The aux heads' parameters, named <c>aux.*</c> (none without aux losses).</summary>
+    private static IEnumerable<(string Name, Parameter Param)> AuxParameters(AuxHeads? aux) =>
+        aux is null ? [] : aux.named_parameters().Select(p => ("aux." + p.name, p.parameter));
+
+    private void SaveCheckpoint(LlavaForTraining model, AuxHeads? aux, AdamW optimizer, long step, double seconds)
     {
         Directory.CreateDirectory(options.Checkpoint);
-        var tensors = model.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter)).Concat(optimizer.State());
+        var tensors = model.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter))
+            .Concat(AuxParameters(aux).Select(p => KeyValuePair.Create(p.Name, (Tensor)p.Param))).Concat(optimizer.State());
         SafetensorsWriter.Write(Path.Combine(options.Checkpoint, CheckpointTensors.SingleFileName), tensors, SafetensorsDType.F32);
-        var state = new CheckpointState(step, optimizer.StepCount, seconds, options.Size, options.Seed, options.ImagesPerBatch, options.QuestionsPerImage, options.Steps);
+        var state = new CheckpointState(step, optimizer.StepCount, seconds, options.Size, options.Seed, options.ImagesPerBatch, options.QuestionsPerImage, options.Steps,
+            options.AuxPatchLoss, options.AuxProjectorLoss);
         var path = Path.Combine(options.Checkpoint, StateFile);
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(state));
         File.Move(path + ".tmp", path, overwrite: true);
         Log($"checkpoint saved at step {step}");
     }
 
-    private (long Step, double Seconds) LoadCheckpoint(LlavaForTraining model, AdamW optimizer)
+    private (long Step, double Seconds) LoadCheckpoint(LlavaForTraining model, AuxHeads? aux, AdamW optimizer)
     {
         var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(options.Checkpoint, StateFile)))!;
-        if (state.Size != options.Size || state.Seed != options.Seed || state.ImagesPerBatch != options.ImagesPerBatch
+        if (state.AuxPatchLoss != options.AuxPatchLoss || state.AuxProjectorLoss != options.AuxProjectorLoss
+            || state.Size != options.Size || state.Seed != options.Seed || state.ImagesPerBatch != options.ImagesPerBatch
             || state.QuestionsPerImage != options.QuestionsPerImage || state.TotalSteps != options.Steps)
         {
             throw new ArgumentException($"the checkpoint in {options.Checkpoint} was made with other options: {state}");
@@ -203,7 +289,8 @@ internal sealed class Trainer(TrainingOptions options)
 
         using var tensors = CheckpointTensors.Open(options.Checkpoint);
         using var noGrad = no_grad();
-        foreach (var (name, tensor) in model.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter)).Concat(optimizer.State()))
+        foreach (var (name, tensor) in model.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter))
+            .Concat(AuxParameters(aux).Select(p => KeyValuePair.Create(p.Name, (Tensor)p.Param))).Concat(optimizer.State()))
         {
             using var loaded = tensors.Load(name);
             tensor.copy_(loaded);
@@ -216,5 +303,6 @@ internal sealed class Trainer(TrainingOptions options)
     internal static void Log(string message) =>
         Console.WriteLine($"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {message}");
 
-    private sealed record CheckpointState(long Step, long OptimizerSteps, double Seconds, string Size, int Seed, int ImagesPerBatch, int QuestionsPerImage, long TotalSteps);
+    private sealed record CheckpointState(long Step, long OptimizerSteps, double Seconds, string Size, int Seed, int ImagesPerBatch, int QuestionsPerImage, long TotalSteps,
+        double AuxPatchLoss = 0, double AuxProjectorLoss = 0);
 }

@@ -28,6 +28,9 @@ internal sealed record TrainingOptions
     public long BenchSteps { get; init; }
     public string Storage { get; init; } = "bf16";
     public bool OverfitOneBatch { get; init; }
+    public double AuxPatchLoss { get; init; }
+    public double AuxProjectorLoss { get; init; }
+    public long AuxPretrainSteps { get; init; }
 
     public static TrainingOptions Parse(IReadOnlyList<string> args, out string mode, out string? argument)
     {
@@ -63,6 +66,9 @@ internal sealed record TrainingOptions
                 "--bench" => o with { BenchSteps = L() },
                 "--storage" => o with { Storage = Next() },
                 "--overfit-one-batch" => o with { OverfitOneBatch = true },
+                "--aux-patch-loss" => o with { AuxPatchLoss = D() },
+                "--aux-projector-loss" => o with { AuxProjectorLoss = D() },
+                "--aux-pretrain-steps" => o with { AuxPretrainSteps = L() },
                 "--eval" => SetMode(o, "eval", Next(), ref mode, ref argument),
                 "--check" => SetMode(o, "check", null, ref mode, ref argument),
                 _ => throw new ArgumentException($"unknown option {args[i]}"),

@@ -34,16 +34,26 @@ internal sealed class LlavaForTraining : nn.Module
     /// <summary>Logits [Q, S, V] at every suffix row of every question (rows past a question's length are padding).</summary>
     public Tensor SuffixLogits(BatchTensors batch)
     {
-        var hs = DecoderSuffix(batch);
+        var hs = DecoderSuffix(batch, out _, out _);
         return language_model.Logits(hs);
     }
 
     /// <summary>Logits [R, V] at the rows that predict answer tokens (<see cref="BatchTensors.LossRows"/>).</summary>
-    public Tensor AnswerLogits(BatchTensors batch)
+    public Tensor AnswerLogits(BatchTensors batch) => AnswerLogits(batch, out _, out _);
+
+    /// <summary>As <see cref="AnswerLogits(BatchTensors)"/>, also returning the vision tower's patch features [B, N, D_v] and the projected ones [B, N, d].</summary>
+    public Tensor AnswerLogits(BatchTensors batch, out Tensor visionFeatures, out Tensor projectedFeatures)
     {
-        var hs = DecoderSuffix(batch);
+        var hs = DecoderSuffix(batch, out visionFeatures, out projectedFeatures);
         var rows = hs.reshape(-1, Shape.Hidden).index_select(0, batch.LossRows); // [R, d]
         return language_model.Logits(rows);
+    }
+
+    /// <summary>The vision tower's patch features [B, N, D_v] and their projection [B, N, d] (no decoder): the aux pretraining phase.</summary>
+    public (Tensor Vision, Tensor Projected) ImageFeatures(Tensor pixels)
+    {
+        var vision = vision_tower.Forward(pixels);
+        return (vision, multi_modal_projector.Forward(vision));
     }
 
     protected override void Dispose(bool disposing)
@@ -56,11 +66,13 @@ internal sealed class LlavaForTraining : nn.Module
         base.Dispose(disposing);
     }
 
-    private Tensor DecoderSuffix(BatchTensors batch)
+    private Tensor DecoderSuffix(BatchTensors batch, out Tensor visionFeatures, out Tensor projectedFeatures)
     {
         var lm = language_model.Model;
         var images = batch.Pixels.shape[0];
-        var features = multi_modal_projector.Forward(vision_tower.Forward(batch.Pixels)); // [B, N, d]
+        visionFeatures = vision_tower.Forward(batch.Pixels); // [B, N, D_v]
+        var features = multi_modal_projector.Forward(visionFeatures); // [B, N, d]
+        projectedFeatures = features;
         var textPrefix = lm.Embed(batch.PrefixIds).unsqueeze(0).expand(images, -1, -1); // [B, P_text, d]
         var prefix = cat([textPrefix, features], 1); // [B, P, d]
         var suffix = lm.Embed(batch.SuffixIds); // [Q, S, d]
@@ -127,6 +139,7 @@ internal sealed class BatchTensors : IDisposable
     public required Tensor ImageOfQuestion { get; init; } // [Q]
     public required Tensor LossRows { get; init; }        // [R] flat rows into Q·S
     public required Tensor Targets { get; init; }         // [R]
+    public Tensor? PatchLabels { get; init; }             // [B, N] aux patch classes (training batches only)
 
     public void Dispose()
     {
@@ -136,5 +149,6 @@ internal sealed class BatchTensors : IDisposable
         ImageOfQuestion.Dispose();
         LossRows.Dispose();
         Targets.Dispose();
+        PatchLabels?.Dispose();
     }
 }
