@@ -53,7 +53,7 @@ public static class TimeModelBenchmark
             }
         }
 
-        Console.WriteLine($"median relative error {Timing.Median(errors) * 100:0.0}% (goal <= 15%)");
+        Console.WriteLine($"median relative error {DopCompiler.Search.SampleStatistics.Median(errors) * 100:0.0}% (goal <= 15%)");
         foreach (var s in samples)
         {
             s.Dispose();

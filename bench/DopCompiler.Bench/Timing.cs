@@ -22,13 +22,6 @@ public static class Timing
             }
         }
 
-        return samples.Select(Median).ToArray();
-    }
-
-    public static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN
-            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        return samples.Select(s => DopCompiler.Search.SampleStatistics.Median(s)).ToArray();
     }
 }

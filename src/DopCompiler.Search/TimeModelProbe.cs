@@ -65,8 +65,8 @@ public static class TimeModelProbe
         }
 
         var x = counts.Select(n => (double)n).ToArray();
-        var (a, b, c) = FitQuadratic(x, counts.Select(n => Median(attention[n])).ToArray());
-        var (ma, mb, _) = FitQuadratic(x, counts.Select(n => Median(mlp[n])).ToArray(), linear: true);
+        var (a, b, c) = FitQuadratic(x, counts.Select(n => SampleStatistics.Median(attention[n])).ToArray());
+        var (ma, mb, _) = FitQuadratic(x, counts.Select(n => SampleStatistics.Median(mlp[n])).ToArray(), linear: true);
         return new TimeModel(a, b, c, ma, mb, TimeModel.MachineIdentity());
     }
 
@@ -132,11 +132,5 @@ public static class TimeModelProbe
         }
 
         return Enumerable.Range(0, n).Select(i => m[i, i] == 0 ? 0 : v[i] / m[i, i]).ToArray();
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

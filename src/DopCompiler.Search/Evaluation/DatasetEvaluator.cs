@@ -92,20 +92,9 @@ public static class DatasetEvaluator
             MeanKl = klSum / n,
             PrefillFlops = flopsSum / n,
             UnprunedPrefillFlops = unprunedFlopsSum / n,
-            PrefillMilliseconds = Median(prunedTimes),
-            UnprunedPrefillMilliseconds = Median(unprunedTimes),
+            PrefillMilliseconds = SampleStatistics.Median(prunedTimes),
+            UnprunedPrefillMilliseconds = SampleStatistics.Median(unprunedTimes),
             UnprunedAccuracy = policy is null ? (double)correct / n : (double)unprunedCorrect / n,
         };
-    }
-
-    private static double Median(List<double> values)
-    {
-        if (values.Count == 0)
-        {
-            return 0;
-        }
-
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
