@@ -16,6 +16,7 @@ internal sealed class HostBatch
     public required int[] PrefixIds { get; init; }
     public required IReadOnlyList<QuestionRows> Questions { get; init; }
     public int[]? PatchLabels { get; init; } // [B·N] per-patch class (see PatchLabels), training batches only
+    public int[]? RelationLabels { get; init; } // [B·N·2] per-patch relation targets (see PatchLabels.Relations), training batches only
 
     public BatchTensors ToTensors(int imageSize, int padId)
     {
@@ -48,6 +49,7 @@ internal sealed class HostBatch
             LossRows = tensor(lossRows.ToArray()),
             Targets = tensor(targets.ToArray()),
             PatchLabels = PatchLabels is null ? null : tensor(PatchLabels.Select(l => (long)l).ToArray()).view(Images, -1),
+            RelationLabels = RelationLabels is null ? null : tensor(RelationLabels.Select(l => (long)l).ToArray()).view(Images, -1, 2),
         };
     }
 }
@@ -111,6 +113,7 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
         var pixels = new List<float>(imagesPerBatch * 3 * Scene.ImageSize * Scene.ImageSize);
         var questions = new List<QuestionRows>();
         var labels = new List<int>();
+        var relations = new List<int>();
         var image = 0;
         for (long i = batchIndex * imagesPerBatch; i < (batchIndex + 1) * imagesPerBatch; i++)
         {
@@ -123,6 +126,7 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
             Normalise(sample.Pixels, pixels);
             var vqa = sample.Sample;
             labels.AddRange(PatchLabels.Of(vqa.Scene));
+            relations.AddRange(PatchLabels.Relations(vqa.Scene));
             questions.Add(_encoder.Rows(image, vqa.Prompt, vqa.Question.Answer, vqa.Question.Type));
             // More questions about the same scene: the image's prefix is computed once, so each costs only its suffix.
             var rng = new SplitMix64(SplitMix64.Derive(_extraSeed, (ulong)i));
@@ -148,7 +152,7 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
             image++;
         }
 
-        return new HostBatch { Images = image, Pixels = [.. pixels], PrefixIds = _encoder.Prefix, Questions = questions, PatchLabels = [.. labels] };
+        return new HostBatch { Images = image, Pixels = [.. pixels], PrefixIds = _encoder.Prefix, Questions = questions, PatchLabels = [.. labels], RelationLabels = [.. relations] };
     }
 
     /// <summary>[0, 1] CHW pixels → CLIP-normalised, as <see cref="ImagePreprocessor"/> does for the PNG files.</summary>
@@ -215,6 +219,48 @@ internal static class PatchLabels
     public const int PatchesPerSide = Scene.ImageSize / PatchSize;
 
     public static int Label(Shape shape) => 1 + ((int)shape.Kind * 4) + (int)shape.Color;
+
+    /// <summary>Classes of the left-neighbour target: none, or the kind of the nearest shape left in the row.</summary>
+    public const int LeftClasses = 1 + 3;
+
+    /// <summary>Classes of the count target: how many shapes of the patch's own kind the scene holds (1..6; 0 unused).</summary>
+    public const int CountClasses = 7;
+
+    /// <summary>"Not a target" for cross-entropy (patches of empty cells have no relation targets).</summary>
+    public const int Ignore = -100;
+
+    /// <summary>
+    /// Relation targets per patch, [N·2]: for a patch in an occupied cell, (a) the kind of the nearest shape left of
+    /// it in its row (<see cref="QuestionGenerator.NearestLeft"/>; 0 = none) and (b) how many shapes of its kind the
+    /// scene holds; <see cref="Ignore"/> for empty cells. Why: the LeftOf and CountOf answers are facts about the
+    /// whole scene; supervising them densely where the decoder will look them up (on the anchor's own patches) turns
+    /// both into the single-hop retrieval that ColorOf already is, which a from-scratch model learns within the
+    /// 90-minute CPU budget. Training-only, like the patch classes: the exported model is a plain LLaVA.
+    /// </summary>
+    public static int[] Relations(Scene scene)
+    {
+        var cells = new (int Left, int Count)[Scene.GridSize * Scene.GridSize];
+        Array.Fill(cells, (Ignore, Ignore));
+        foreach (var shape in scene.Shapes)
+        {
+            var left = QuestionGenerator.NearestLeft(scene, shape);
+            cells[(shape.Row * Scene.GridSize) + shape.Col] = (left is null ? 0 : 1 + (int)left.Kind, scene.Shapes.Count(s => s.Kind == shape.Kind));
+        }
+
+        var labels = new int[PatchesPerSide * PatchesPerSide * 2];
+        for (var py = 0; py < PatchesPerSide; py++)
+        {
+            for (var px = 0; px < PatchesPerSide; px++)
+            {
+                var cell = cells[((py * PatchSize / Scene.CellSize) * Scene.GridSize) + (px * PatchSize / Scene.CellSize)];
+                var patch = (py * PatchesPerSide) + px;
+                labels[2 * patch] = cell.Left;
+                labels[(2 * patch) + 1] = cell.Count;
+            }
+        }
+
+        return labels;
+    }
 
     public static int[] Of(Scene scene)
     {

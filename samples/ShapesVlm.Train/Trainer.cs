@@ -30,7 +30,7 @@ internal sealed class Trainer(TrainingOptions options)
 
         using var model = new LlavaForTraining(shape);
         // Training-only dense supervision of the vision pathway (not exported); created after the model so its init is unchanged.
-        using var aux = options.AuxPatchLoss > 0 || options.AuxProjectorLoss > 0 ? new AuxHeads(shape) : null;
+        using var aux = options.AuxPatchLoss > 0 || options.AuxProjectorLoss > 0 || options.AuxRelationLoss > 0 ? new AuxHeads(shape) : null;
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter))
             .Concat(AuxParameters(aux)).ToList();
         var count = model.parameters().Sum(p => p.numel());
@@ -39,7 +39,7 @@ internal sealed class Trainer(TrainingOptions options)
             + $"{shape.NumPatches} image tokens; threads {torch.get_num_threads()}");
         Log($"schedule: {options.Steps} steps x {options.ImagesPerBatch} images (<= {options.QuestionsPerImage} questions each), lr {options.LearningRate} "
             + $"warmup {options.WarmupSteps}, cosine to {options.MinLearningRateRatio}x, wd {options.WeightDecay}, clip {options.GradClip}, limit {options.Minutes} min; "
-            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}");
+            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}, aux relation loss {options.AuxRelationLoss}");
         using var optimizer = new AdamW(trainable, options.WeightDecay);
 
         long step = 0;
@@ -60,7 +60,7 @@ internal sealed class Trainer(TrainingOptions options)
         var lastValidation = Elapsed();
         var lastCheckpoint = Elapsed();
         var windowClock = Stopwatch.StartNew();
-        double windowLoss = 0, windowAuxLoss = 0, windowPatchAccuracy = 0;
+        double windowLoss = 0, windowAuxLoss = 0, windowPatchAccuracy = 0, windowLeftAccuracy = 0, windowCountAccuracy = 0;
         long windowQuestions = 0, windowSteps = 0;
         var stepsAtStart = step;
         var stoppedEarly = false;
@@ -96,6 +96,14 @@ internal sealed class Trainer(TrainingOptions options)
                         auxLoss = auxLoss + (options.AuxProjectorLoss * aux.ProjectorLoss(projectedFeatures, batch.PatchLabels!));
                     }
 
+                    if (options.AuxRelationLoss > 0)
+                    {
+                        auxLoss = auxLoss + (options.AuxRelationLoss * aux.RelationLoss(projectedFeatures, batch.RelationLabels!));
+                        var (leftAccuracy, countAccuracy) = aux.RelationAccuracy(projectedFeatures, batch.RelationLabels!);
+                        windowLeftAccuracy += leftAccuracy;
+                        windowCountAccuracy += countAccuracy;
+                    }
+
                     windowAuxLoss += auxLoss.item<float>();
                     loss = loss + auxLoss;
                 }
@@ -116,11 +124,13 @@ internal sealed class Trainer(TrainingOptions options)
                 var eta = TimeSpan.FromSeconds(perStep * (options.Steps - step));
                 lastLoss = windowLoss / windowSteps;
                 Log(string.Create(CultureInfo.InvariantCulture,
-                    $"step {step}/{options.Steps} loss {lastLoss:F4}{(aux is null ? "" : $" aux {windowAuxLoss / windowSteps:F4} patch acc {100 * windowPatchAccuracy / windowSteps:F1}%")} lr {lr:E2} {windowQuestions / seconds:F1} q/s {windowSteps * options.ImagesPerBatch / seconds:F1} img/s "
+                    $"step {step}/{options.Steps} loss {lastLoss:F4}{(aux is null ? "" : $" aux {windowAuxLoss / windowSteps:F4} patch acc {100 * windowPatchAccuracy / windowSteps:F1}%")}{(options.AuxRelationLoss > 0 ? $" left acc {100 * windowLeftAccuracy / windowSteps:F1}% count acc {100 * windowCountAccuracy / windowSteps:F1}%" : "")} lr {lr:E2} {windowQuestions / seconds:F1} q/s {windowSteps * options.ImagesPerBatch / seconds:F1} img/s "
                     + $"elapsed {TimeSpan.FromSeconds(Elapsed()):hh\\:mm\\:ss} eta {eta:hh\\:mm\\:ss}"));
                 windowLoss = 0;
                 windowAuxLoss = 0;
                 windowPatchAccuracy = 0;
+                windowLeftAccuracy = 0;
+                windowCountAccuracy = 0;
                 windowQuestions = 0;
                 windowSteps = 0;
                 windowClock.Restart();
@@ -270,7 +280,7 @@ internal sealed class Trainer(TrainingOptions options)
             .Concat(AuxParameters(aux).Select(p => KeyValuePair.Create(p.Name, (Tensor)p.Param))).Concat(optimizer.State());
         SafetensorsWriter.Write(Path.Combine(options.Checkpoint, CheckpointTensors.SingleFileName), tensors, SafetensorsDType.F32);
         var state = new CheckpointState(step, optimizer.StepCount, seconds, options.Size, options.Seed, options.ImagesPerBatch, options.QuestionsPerImage, options.Steps,
-            options.AuxPatchLoss, options.AuxProjectorLoss);
+            options.AuxPatchLoss, options.AuxProjectorLoss, options.AuxRelationLoss);
         var path = Path.Combine(options.Checkpoint, StateFile);
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(state));
         File.Move(path + ".tmp", path, overwrite: true);
@@ -280,7 +290,7 @@ internal sealed class Trainer(TrainingOptions options)
     private (long Step, double Seconds) LoadCheckpoint(LlavaForTraining model, AuxHeads? aux, AdamW optimizer)
     {
         var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(options.Checkpoint, StateFile)))!;
-        if (state.AuxPatchLoss != options.AuxPatchLoss || state.AuxProjectorLoss != options.AuxProjectorLoss
+        if (state.AuxPatchLoss != options.AuxPatchLoss || state.AuxProjectorLoss != options.AuxProjectorLoss || state.AuxRelationLoss != options.AuxRelationLoss
             || state.Size != options.Size || state.Seed != options.Seed || state.ImagesPerBatch != options.ImagesPerBatch
             || state.QuestionsPerImage != options.QuestionsPerImage || state.TotalSteps != options.Steps)
         {
@@ -304,5 +314,5 @@ internal sealed class Trainer(TrainingOptions options)
         Console.WriteLine($"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {message}");
 
     private sealed record CheckpointState(long Step, long OptimizerSteps, double Seconds, string Size, int Seed, int ImagesPerBatch, int QuestionsPerImage, long TotalSteps,
-        double AuxPatchLoss = 0, double AuxProjectorLoss = 0);
+        double AuxPatchLoss = 0, double AuxProjectorLoss = 0, double AuxRelationLoss = 0);
 }

@@ -31,6 +31,7 @@ internal sealed record TrainingOptions
     public double AuxPatchLoss { get; init; }
     public double AuxProjectorLoss { get; init; }
     public long AuxPretrainSteps { get; init; }
+    public double AuxRelationLoss { get; init; }
 
     public static TrainingOptions Parse(IReadOnlyList<string> args, out string mode, out string? argument)
     {
@@ -69,6 +70,7 @@ internal sealed record TrainingOptions
                 "--aux-patch-loss" => o with { AuxPatchLoss = D() },
                 "--aux-projector-loss" => o with { AuxProjectorLoss = D() },
                 "--aux-pretrain-steps" => o with { AuxPretrainSteps = L() },
+                "--aux-relation-loss" => o with { AuxRelationLoss = D() },
                 "--eval" => SetMode(o, "eval", Next(), ref mode, ref argument),
                 "--check" => SetMode(o, "check", null, ref mode, ref argument),
                 _ => throw new ArgumentException($"unknown option {args[i]}"),

@@ -15,11 +15,15 @@ internal sealed class AuxHeads : nn.Module
 {
     private readonly Linear vision_patch_head;
     private readonly Linear projector_patch_head;
+    private readonly Linear projector_left_head;
+    private readonly Linear projector_count_head;
 
     public AuxHeads(ModelShape shape) : base("aux")
     {
         vision_patch_head = nn.Linear(shape.VisionHidden, PatchLabels.Classes);
         projector_patch_head = nn.Linear(shape.Hidden, PatchLabels.Classes);
+        projector_left_head = nn.Linear(shape.Hidden, PatchLabels.LeftClasses);
+        projector_count_head = nn.Linear(shape.Hidden, PatchLabels.CountClasses);
         RegisterComponents();
         using var noGrad = no_grad();
         foreach (var (_, p) in named_parameters())
@@ -42,6 +46,35 @@ internal sealed class AuxHeads : nn.Module
     /// <summary>Mean cross-entropy of the projector head: projected features [B, N, d], labels [B, N].</summary>
     public Tensor ProjectorLoss(Tensor features, Tensor labels) =>
         nn.functional.cross_entropy(projector_patch_head.forward(features).reshape(-1, PatchLabels.Classes), labels.reshape(-1));
+
+    /// <summary>
+    /// Relation loss on the projected features (what the decoder reads): left-neighbour kind + same-kind count, mean
+    /// cross-entropy over occupied cells' patches. labels [B, N, 2].
+    /// </summary>
+    public Tensor RelationLoss(Tensor features, Tensor labels)
+    {
+        var left = nn.functional.cross_entropy(projector_left_head.forward(features).reshape(-1, PatchLabels.LeftClasses), labels.select(-1, 0).reshape(-1), ignore_index: PatchLabels.Ignore);
+        var count = nn.functional.cross_entropy(projector_count_head.forward(features).reshape(-1, PatchLabels.CountClasses), labels.select(-1, 1).reshape(-1), ignore_index: PatchLabels.Ignore);
+        return left + count;
+    }
+
+    /// <summary>Accuracy of the left-neighbour and count heads over occupied cells' patches.</summary>
+    public (double Left, double Count) RelationAccuracy(Tensor features, Tensor labels)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var leftLabels = labels.select(-1, 0);
+        var mask = leftLabels.ne(PatchLabels.Ignore);
+        var n = mask.sum().item<long>();
+        if (n == 0)
+        {
+            return (1, 1);
+        }
+
+        var left = projector_left_head.forward(features).argmax(-1).eq(leftLabels).logical_and(mask).sum().item<long>();
+        var count = projector_count_head.forward(features).argmax(-1).eq(labels.select(-1, 1)).logical_and(mask).sum().item<long>();
+        return ((double)left / n, (double)count / n);
+    }
 
     /// <summary>Fraction of patches whose vision-head argmax equals the label.</summary>
     public double VisionAccuracy(Tensor features, Tensor labels)

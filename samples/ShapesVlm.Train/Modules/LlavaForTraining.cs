@@ -140,6 +140,7 @@ internal sealed class BatchTensors : IDisposable
     public required Tensor LossRows { get; init; }        // [R] flat rows into Q·S
     public required Tensor Targets { get; init; }         // [R]
     public Tensor? PatchLabels { get; init; }             // [B, N] aux patch classes (training batches only)
+    public Tensor? RelationLabels { get; init; }          // [B, N, 2] aux left-neighbour kind and same-kind count, −100 = none
 
     public void Dispose()
     {
@@ -150,5 +151,6 @@ internal sealed class BatchTensors : IDisposable
         LossRows.Dispose();
         Targets.Dispose();
         PatchLabels?.Dispose();
+        RelationLabels?.Dispose();
     }
 }
