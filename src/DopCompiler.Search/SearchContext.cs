@@ -125,7 +125,8 @@ public sealed class SearchContext : IDisposable
         var answer = maxPositions > 1
             ? GreedyDecoder.Generate(model, promptEmbeddings, plan: null, maxPositions, tokenizer.EosId ?? -1)
             : [];
-        statistics.LayerEvaluations += model.Config.Text.NumLayers * (long)Math.Max(1, answer.Count);
+        // Greedy decoding ran only for teacher-forced positions: its prefill and each decoded token pass every layer once.
+        statistics.LayerEvaluations += model.Config.Text.NumLayers * (long)answer.Count;
         // Positions: the last prompt position, then each forced answer token except the last (it predicts nothing compared).
         var forced = answer.Take(Math.Max(0, Math.Min(answer.Count, maxPositions - 1))).ToArray();
         var ids = promptIds.Concat(forced).ToArray();

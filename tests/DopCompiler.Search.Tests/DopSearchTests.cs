@@ -9,6 +9,21 @@ public sealed class DopSearchTests : IDisposable
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "dop-search-run", Guid.NewGuid().ToString("N"));
 
     [Fact]
+    public void FirstAnswerReferenceRunCountsOnePassOverTheLayersPerSample()
+    {
+        // The reference run at the first answer position is one prefill per sample (no greedy decoding); counting
+        // a decode pass there too inflated both sides of the prefix-reuse ratio.
+        Directory.CreateDirectory(_folder);
+        var spec = DopSpecParser.Parse(TinySearchProject.Write(_folder, samples: 3, budget: 0.9, divergence: "positions: first_answer")).GetValueOrThrow();
+        var validation = ValidationSetReader.Read(spec.Validation).GetValueOrThrow();
+        var statistics = new SearchStatistics();
+        using var context = SearchContext.Prepare(spec, validation.Samples, new SilentProgress(), statistics);
+
+        Assert.Equal(3L * context.Layers, statistics.LayerEvaluations);
+        Assert.Equal(1, statistics.ValidationRuns);
+    }
+
+    [Fact]
     public void CacheHitMeansZeroValidationRunsAndANewBudgetResolvesFromIt()
     {
         Directory.CreateDirectory(_folder);

@@ -11,7 +11,8 @@ public static class TinySearchProject
 {
     public static TinyLlavaOptions DefaultOptions { get; } = new() { Vocab = 128, WeightScale = 2.0 };
 
-    public static string Write(string folder, int samples = 6, double budget = 0.5, TinyLlavaOptions? options = null, string? extraYaml = null)
+    public static string Write(string folder, int samples = 6, double budget = 0.5, TinyLlavaOptions? options = null, string? extraYaml = null,
+        string divergence = "max_positions: 3")
     {
         options ??= DefaultOptions;
         var model = Path.Combine(folder, "model");
@@ -38,7 +39,7 @@ public static class TinySearchProject
             budget:
               fraction: {budget}
             divergence:
-              max_positions: 3
+              {divergence}
             output:
               class_name: TinyDop
               namespace: Tiny.Generated
