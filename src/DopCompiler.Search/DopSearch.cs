@@ -81,7 +81,7 @@ public static class DopSearch
             TimeModel? time = null;
             if (spec.Budget.Kind == BudgetKind.LatencyFraction)
             {
-                time = entry.Time is { } cached && cached.Machine == TimeModel.MachineIdentity() ? cached : null;
+                time = entry.Time is { } cached && cached.Machine == TimeModel.MachineIdentity() && cached.Probe == TimeModelProbe.Version ? cached : null;
                 if (time is null)
                 {
                     progress.Info("fitting the time model (timed probe of one decoder layer)");

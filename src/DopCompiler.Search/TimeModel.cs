@@ -8,6 +8,9 @@ public sealed record TimeModel(double AttentionA, double AttentionB, double Atte
 {
     public string Unit => "ms";
 
+    /// <summary>The <see cref="TimeModelProbe.Version"/> that fitted this model (0: before versions were recorded).</summary>
+    public int Probe { get; init; }
+
     public double MlpFixed => MlpA;
 
     public double MlpPerToken => MlpB;

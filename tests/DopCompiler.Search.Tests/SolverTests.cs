@@ -64,6 +64,25 @@ public sealed class SolverTests
     }
 
     [Fact]
+    public void LayerCostFitRecoversTheCoefficientsAndNeverLetsTimeFallWithTokens()
+    {
+        var design = new[] { 1, 8, 32, 96, 172 }.Select(n => (n, 172)).Concat(new[] { 1, 8, 32, 96 }.Select(m => (172, m))).ToArray();
+        var rows = design.Select(p => new[] { 1.0, p.Item1, (double)p.Item1 * p.Item1, p.Item2 }).ToArray();
+        var exact = rows.Select(r => 0.25 + (0.002 * r[1]) + (0.00001 * r[2]) + (0.003 * r[3])).ToArray();
+        var (a, b, c, d) = TimeModelProbe.FitLayerCost(rows, exact);
+        Assert.Equal(0.25, a, 9);
+        Assert.Equal(0.002, b, 9);
+        Assert.Equal(0.00001, c, 9);
+        Assert.Equal(0.003, d, 9);
+
+        // Time that shrinks at large n (noise) must not become a negative curvature: refitted without it.
+        var concave = rows.Select(r => 0.25 + (0.004 * r[1]) - (0.00001 * r[2]) + (0.003 * r[3])).ToArray();
+        var fit = TimeModelProbe.FitLayerCost(rows, concave);
+        Assert.Equal(0, fit.C);
+        Assert.True(fit.B > 0 && fit.D > 0);
+    }
+
+    [Fact]
     public void PolicyCostEqualsTheFlopsModelForEveryPolicy()
     {
         var flops = new FlopsModel(Config, FlopsConvention.Gqa);

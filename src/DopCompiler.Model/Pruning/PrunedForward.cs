@@ -31,33 +31,46 @@ public static class PrunedForward
     public static Tensor RunLayers(LlavaModel model, Tensor hidden, ExecutionPlan plan, int from, int to, ExecutedFlops? flops = null, LayerKvCache[]? cache = null)
     {
         using var noGrad = no_grad();
-        var text = model.Config.Text;
         var h = hidden.clone().DetachFromDisposeScope();
         for (var l = from; l < to; l++)
         {
-            using var layerScope = NewDisposeScope();
-            var layer = plan.Layers[l];
-            var weights = model.Layers[l];
-            if (layer.Drop is { } drop)
-            {
-                var kept = drop.Gather(h).contiguous().DetachFromDisposeScope();
-                h.Dispose();
-                h = kept;
-            }
+            h = RunLayer(model, h, plan.Layers[l], l, flops, cache);
+        }
 
-            if (!layer.Attention.IsEmpty)
-            {
-                var x = layer.Attention.Gather(h);
-                var update = DecoderBlocks.Attention(x, weights, text, layer.Cos, layer.Sin, flops, out var keys, out var values);
-                layer.Attention.AddInto(h, update);
-                cache?[l].Append(keys, values);
-            }
+        return h;
+    }
 
-            if (!layer.Mlp.IsEmpty)
-            {
-                var x = layer.Mlp.Gather(h);
-                layer.Mlp.AddInto(h, DecoderBlocks.Mlp(x, weights, text, flops));
-            }
+    /// <summary>
+    /// One decoder layer of a plan on the hidden state <paramref name="h"/> (owned by the caller, outside any dispose
+    /// scope): the dead-work drop, then attention and MLP over their rows, updated in place. Returns the hidden state
+    /// after the layer: <paramref name="h"/> itself, or a smaller copy when rows were dropped (then <paramref name="h"/>
+    /// is disposed). Public so that the time-model probe times exactly this code path.
+    /// </summary>
+    public static Tensor RunLayer(LlavaModel model, Tensor h, LayerPlan layer, int l, ExecutedFlops? flops = null, LayerKvCache[]? cache = null)
+    {
+        using var noGrad = no_grad();
+        using var layerScope = NewDisposeScope();
+        var text = model.Config.Text;
+        var weights = model.Layers[l];
+        if (layer.Drop is { } drop)
+        {
+            var kept = drop.Gather(h).contiguous().DetachFromDisposeScope();
+            h.Dispose();
+            h = kept;
+        }
+
+        if (!layer.Attention.IsEmpty)
+        {
+            var x = layer.Attention.Gather(h);
+            var update = DecoderBlocks.Attention(x, weights, text, layer.Cos, layer.Sin, flops, out var keys, out var values);
+            layer.Attention.AddInto(h, update);
+            cache?[l].Append(keys, values);
+        }
+
+        if (!layer.Mlp.IsEmpty)
+        {
+            var x = layer.Mlp.Gather(h);
+            layer.Mlp.AddInto(h, DecoderBlocks.Mlp(x, weights, text, flops));
         }
 
         return h;
