@@ -20,9 +20,9 @@ public class SceneTests
             Assert.Equal(scene.Shapes.Count, scene.Shapes.Select(s => (s.Row, s.Col)).Distinct().Count());
             foreach (var s in scene.Shapes)
             {
-                Assert.InRange(s.Size, 28, 44);
-                Assert.InRange(s.Row, 0, 3);
-                Assert.InRange(s.Col, 0, 3);
+                Assert.InRange(s.Size, SceneGenerator.MinShapeSize, SceneGenerator.MaxShapeSize);
+                Assert.InRange(s.Row, 0, Scene.GridSize - 1);
+                Assert.InRange(s.Col, 0, Scene.GridSize - 1);
                 // The whole box stays inside its own cell, so boxes never overlap and columns order left to right.
                 Assert.True(s.CenterX - (s.Size / 2) >= s.Col * Scene.CellSize);
                 Assert.True(s.CenterX + ((s.Size + 1) / 2) <= (s.Col + 1) * Scene.CellSize);

@@ -52,14 +52,19 @@ public sealed record Shape
     public required int CenterY { get; init; }
 }
 
-/// <summary>A generated scene: a light background and 2–6 shapes in distinct cells of a 4×4 grid.</summary>
+/// <summary>A generated scene: a light background and 2–6 shapes in distinct cells of a 6×6 grid.</summary>
 public sealed record Scene
 {
     /// <summary>Image width and height in pixels.</summary>
     public const int ImageSize = 192;
 
-    /// <summary>Rows and columns of the placement grid.</summary>
-    public const int GridSize = 4;
+    /// <summary>
+    /// Rows and columns of the placement grid. Six 32-px cells a side, so that a cell is exactly 2×2 vision patches
+    /// and each patch holds one quadrant of one shape: every image token can tell kind and colour from its own pixels.
+    /// (A 4×4 grid of 48-px cells, 3×3 patches a cell, trained far too slowly from scratch on 2 CPU cores: most patches
+    /// of a shape's cell showed only background or a flat colour, so their content had to be inferred from neighbours.)
+    /// </summary>
+    public const int GridSize = 6;
 
     /// <summary>Side of one grid cell in pixels.</summary>
     public const int CellSize = ImageSize / GridSize;

@@ -10,10 +10,10 @@ public static class SceneGenerator
     public const int MaxShapes = 6;
 
     /// <summary>Smallest shape size in pixels.</summary>
-    public const int MinShapeSize = 28;
+    public const int MinShapeSize = 22;
 
     /// <summary>Largest shape size in pixels.</summary>
-    public const int MaxShapeSize = 44;
+    public const int MaxShapeSize = 28;
 
     // Shapes in neighbouring cells keep at least this many pixels between their boxes.
     private const int MinGap = 4;
