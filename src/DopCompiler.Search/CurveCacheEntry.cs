@@ -19,4 +19,7 @@ public sealed record CurveCacheEntry
 
     /// <summary>Fitted time model for this machine, when a latency budget asked for one.</summary>
     public TimeModel? Time { get; init; }
+
+    /// <summary>The n_v curve, when the spec asks for an n_v grid.</summary>
+    public TokenCountCurve? TokenCounts { get; init; }
 }

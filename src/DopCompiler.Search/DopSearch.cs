@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DopCompiler.Model;
 using DopCompiler.Model.Configuration;
 using DopCompiler.Model.Flops;
 using DopCompiler.Model.Modules;
@@ -26,11 +27,6 @@ public static class DopSearch
         }
 
         var validation = validationResult.Value!;
-        if (spec.Grid.NV is not null)
-        {
-            progress.Warning("DOP044", "grid.n_v (image tokens kept before the decoder) is not searched by this version; it is ignored");
-        }
-
         if (spec.Precision == PrecisionKind.Bf16)
         {
             progress.Warning("DOP044", "precision: bf16 is not used by this version: the search computes in fp32");
@@ -41,6 +37,8 @@ public static class DopSearch
         var config = ModelConfigReader.Read(spec.Model);
         var layers = config.Text.NumLayers;
         var groups = SearchContext.GroupsOf(spec);
+        var imageTokens = config.ImageTokensPerImage;
+        var tokenCounts = TokenCountGrid(spec, groups, imageTokens);
         var cache = new CurveCache(options.CacheFolder);
         var entry = options.UseCache ? cache.TryRead(inputs.CurveKey) : null;
         var cacheHit = entry is not null;
@@ -55,6 +53,23 @@ public static class DopSearch
                 var parameters = CurveBuilder.Parameters(groups, modules);
                 progress.Info($"measuring {parameters.Count} divergence curves on {context.Samples.Count} samples (grid step {spec.Grid.Step}{(options.ReusePrefix ? ", prefix reuse" : "")})");
                 var curves = new CurveBuilder(context, statistics).Build(parameters, spec.Grid.Step, options.ReusePrefix, progress);
+                TokenCountCurve? countCurve = null;
+                if (tokenCounts is not null)
+                {
+                    // n_v varied alone (§3): only the top n_v image tokens by [CLS] attention enter the decoder.
+                    var evaluator = new PolicyEvaluator(context, statistics);
+                    var kl = new double[tokenCounts.Length];
+                    for (var i = 0; i < tokenCounts.Length; i++)
+                    {
+                        progress.Step("n_v curve", i, tokenCounts.Length);
+                        kl[i] = evaluator.MeanKl(ImageTokenSplit.Policy(DepthPolicy.Empty, groups, tokenCounts[i], imageTokens, layers),
+                            ImageTokenSplit.Groups(groups, tokenCounts[i], imageTokens));
+                    }
+
+                    progress.Step("n_v curve", tokenCounts.Length, tokenCounts.Length);
+                    countCurve = new TokenCountCurve(groups[ImageTokenSplit.ImageGroupIndex(groups)].Name, imageTokens, tokenCounts, kl);
+                }
+
                 var mean = MeanLayout.Of(context);
                 entry = new CurveCacheEntry
                 {
@@ -65,6 +80,7 @@ public static class DopSearch
                     MeanSizes = mean.Sizes,
                     MeanAlwaysKept = mean.AlwaysKept,
                     Curves = curves.ToList(),
+                    TokenCounts = countCurve,
                 };
                 cache.Write(entry);
             }
@@ -99,8 +115,7 @@ public static class DopSearch
                 BudgetKind.Tflops => budget * 1e12,
                 _ => budget * unpruned,
             };
-            var solver = new PolicySolver(cost, entry.Curves);
-            var solution = solver.Solve(budgetCost);
+            var (solution, keptImageTokens) = SolveWithTokenCounts(entry, cost, layout, groups, budgetCost, time is null ? new FlopsCostModel(flopsModel) : time, layers);
             if (!solution.Feasible)
             {
                 progress.Warning("DOP041", $"the budget cannot be reached even with every prunable operation pruned; using the cheapest policy ({solution.Cost / unpruned:0.000} of unpruned)");
@@ -117,8 +132,11 @@ public static class DopSearch
             {
                 progress.Info("measuring the chosen policy's joint KL on the validation set");
                 var evaluator = new PolicyEvaluator(context, statistics);
-                measured = evaluator.MeanKl(solution.Policy);
-                checks.Add(new ApproximationCheck(Describe(solution.Policy), solution.PredictedKl, measured, flopsCost.Of(solution.Policy) / flopsCost.Of(DepthPolicy.Empty)));
+                measured = keptImageTokens < imageTokens
+                    ? evaluator.MeanKl(ImageTokenSplit.Policy(solution.Policy, groups, keptImageTokens, imageTokens, layers), ImageTokenSplit.Groups(groups, keptImageTokens, imageTokens))
+                    : evaluator.MeanKl(solution.Policy);
+                checks.Add(new ApproximationCheck(Describe(solution.Policy) + (keptImageTokens < imageTokens ? $" n_v={keptImageTokens}" : ""), solution.PredictedKl, measured,
+                    ScaledCost(new FlopsCostModel(flopsModel), layout, groups, keptImageTokens, imageTokens, layers).Of(solution.Policy) / flopsCost.Of(DepthPolicy.Empty)));
                 var random = new Random(spec.Seed);
                 for (var i = 0; i < options.RandomPolicies; i++)
                 {
@@ -128,7 +146,12 @@ public static class DopSearch
                 }
             }
 
-            var document = BuildDocument(spec, config, inputs, groups, layout, entry, solution, flopsModel, flopsCost, time, cost, unpruned, budget, measured, validation.Samples.Count);
+            // An image-token count below the full one is stated as a [CLS]-ranked split (see ImageTokenSplit).
+            var documentGroups = ImageTokenSplit.Groups(groups, keptImageTokens, imageTokens);
+            var documentSolution = solution with { Policy = ImageTokenSplit.Policy(solution.Policy, groups, keptImageTokens, imageTokens, layers) };
+            var documentLayout = ImageTokenSplit.Layout(layout, documentGroups, keptImageTokens, imageTokens);
+            var document = BuildDocument(spec, config, inputs, documentGroups, documentLayout, entry, documentSolution, flopsModel, flopsCost, time, unpruned, budget, measured,
+                validation.Samples.Count, RenameCurves(entry.Curves, groups, keptImageTokens, imageTokens));
             statistics.Elapsed = stopwatch.Elapsed;
             return new SearchOutcome(document, statistics, cacheHit, checks);
         }
@@ -161,8 +184,8 @@ public static class DopSearch
     }
 
     private static PolicyDocument BuildDocument(DopSpec spec, ModelConfig config, SearchInputs inputs, IReadOnlyList<GroupDefinition> groups, MeanLayout layout,
-        CurveCacheEntry entry, PolicySolution solution, FlopsModel flopsModel, PolicyCost flopsCost, TimeModel? time, PolicyCost cost, double unprunedCost,
-        double budget, double measured, int samples)
+        CurveCacheEntry entry, PolicySolution solution, FlopsModel flopsModel, PolicyCost flopsCost, TimeModel? time, double unprunedCost,
+        double budget, double measured, int samples, IReadOnlyList<DivergenceCurve> curves)
     {
         var policyGroups = groups.Select((g, i) => new PolicyGroup
         {
@@ -210,15 +233,104 @@ public static class DopSearch
         };
         if (time is not null)
         {
-            document.Time = new PolicyTime { UnprunedMilliseconds = unprunedCost, PredictedMilliseconds = cost.Of(solution.Policy), Machine = time.Machine };
+            document.Time = new PolicyTime { UnprunedMilliseconds = unprunedCost, PredictedMilliseconds = solution.Cost, Machine = time.Machine };
         }
 
-        document.Curves = entry.Curves
+        document.Curves = curves
             .OrderBy(c => c.Module, StringComparer.Ordinal).ThenBy(c => c.Group, StringComparer.Ordinal)
             .Select(c => new PolicyCurve { Module = c.Module, Group = c.Group, Kl = c.Kl.ToList(), MeasuredDepths = c.MeasuredDepths.ToList() })
             .ToList();
         return document;
     }
+
+    /// <summary>The spec's n_v grid checked against the groups and the model (null when n_v is not searched).</summary>
+    private static int[]? TokenCountGrid(DopSpec spec, IReadOnlyList<GroupDefinition> groups, int imageTokens)
+    {
+        if (spec.Grid.NV is not { } grid)
+        {
+            return null;
+        }
+
+        var image = ImageTokenSplit.ImageGroupIndex(groups);
+        if (image < 0 || !groups[image].Prunable)
+        {
+            throw new DopException(TokenCountCode,
+                "grid.n_v needs a prunable image group without cls_split (n_v keeps the top image tokens by [CLS] attention itself)", spec.SourcePath);
+        }
+
+        if (grid.FirstOrDefault(c => c >= imageTokens) is var tooMany and > 0)
+        {
+            throw new DopException(TokenCountCode,
+                $"grid.n_v: {tooMany} is not below the model's {imageTokens} image tokens (keeping all of them is always an option)", spec.SourcePath);
+        }
+
+        return grid.Order().ToArray();
+    }
+
+    /// <summary>
+    /// The budgeted solve with the image-token count as one more parameter: for each n_v on the grid (and the full
+    /// count) the depth problem is solved exactly on a layout whose image group holds n_v tokens, and D(n_v) is added
+    /// (additive approximation); the lowest predicted divergence within the budget wins.
+    /// </summary>
+    private static (PolicySolution Solution, int KeptImageTokens) SolveWithTokenCounts(CurveCacheEntry entry, PolicyCost cost, MeanLayout layout,
+        IReadOnlyList<GroupDefinition> groups, double budgetCost, ILayerCostModel costModel, int layers)
+    {
+        var full = new PolicySolver(cost, entry.Curves).Solve(budgetCost);
+        if (entry.TokenCounts is not { } counts)
+        {
+            return (full, int.MaxValue);
+        }
+
+        var best = (Solution: full, Count: counts.ImageTokens);
+        foreach (var count in counts.Options.Where(c => c < counts.ImageTokens))
+        {
+            var scaled = new PolicySolver(ScaledCost(costModel, layout, groups, count, counts.ImageTokens, layers), entry.Curves).Solve(budgetCost);
+            var candidate = scaled with { PredictedKl = scaled.PredictedKl + counts.KlAt(count) };
+            var better = (candidate.Feasible, best.Solution.Feasible) switch
+            {
+                (true, false) => true,
+                (false, true) => false,
+                (true, true) => candidate.PredictedKl < best.Solution.PredictedKl - 1e-15
+                    || (Math.Abs(candidate.PredictedKl - best.Solution.PredictedKl) <= 1e-15 && candidate.Cost < best.Solution.Cost),
+                _ => candidate.Cost < best.Solution.Cost,
+            };
+            if (better)
+            {
+                best = (candidate, count);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The cost of depth policies over the base groups when only <paramref name="count"/> of the image tokens enter the decoder.</summary>
+    private static PolicyCost ScaledCost(ILayerCostModel costModel, MeanLayout layout, IReadOnlyList<GroupDefinition> groups, int count, int imageTokens, int layers)
+    {
+        var image = ImageTokenSplit.ImageGroupIndex(groups);
+        if (image < 0 || count >= imageTokens)
+        {
+            return new PolicyCost(costModel, layout, layers);
+        }
+
+        var sizes = (double[])layout.Sizes.Clone();
+        sizes[image] = sizes[image] * count / imageTokens;
+        return new PolicyCost(costModel, layout with { Sizes = sizes }, layers);
+    }
+
+    /// <summary>The curves as the document states them: under a split, the image group's curves apply to its kept (key) tokens.</summary>
+    private static IReadOnlyList<DivergenceCurve> RenameCurves(IReadOnlyList<DivergenceCurve> curves, IReadOnlyList<GroupDefinition> groups, int count, int imageTokens)
+    {
+        var image = ImageTokenSplit.ImageGroupIndex(groups);
+        if (image < 0 || count >= imageTokens)
+        {
+            return curves;
+        }
+
+        var name = groups[image].Name;
+        return curves.Select(c => c.Group == name ? c with { Group = name + "_key" } : c).ToArray();
+    }
+
+    private const string TokenCountCode = "DOP045";
 
     private sealed class CancellableProgress(ISearchProgress inner, CancellationToken cancellation) : ISearchProgress
     {

@@ -40,6 +40,32 @@ public sealed class PolicyEvaluator
         return total / _context.Samples.Count;
     }
 
+    /// <summary>
+    /// Mean KL of <paramref name="policy"/> over other groups than the context's (an image-token-count split): each
+    /// sample's layout is rebuilt from its segments and [CLS] ranking. The cached boundaries are the original model's,
+    /// so they still serve as the prefix.
+    /// </summary>
+    public double MeanKl(DepthPolicy policy, IReadOnlyList<GroupDefinition> groups)
+    {
+        var layers = _context.Layers;
+        var mask = policy.ToMask(groups.Select(g => g.Name).ToArray(), layers);
+        var start = FirstPrunedLayer(mask);
+        double total = 0;
+        foreach (var sample in _context.Samples)
+        {
+            using var scope = NewDisposeScope();
+            var layout = SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length);
+            using var plan = ExecutionPlan.Build(mask, layout, sample.OutputPositions, _context.Model.Rotary);
+            using var hidden = PrunedForward.RunLayers(_context.Model, sample.Boundaries[start], plan, start, layers);
+            var logits = _context.Model.Logits(plan.Output.Gather(hidden));
+            total += Divergence.MeanKl(sample.ReferenceLogProbs, Divergence.LogProbabilities(logits));
+            _statistics.LayerEvaluations += layers - start;
+        }
+
+        _statistics.ValidationRuns++;
+        return total / _context.Samples.Count;
+    }
+
     /// <summary>The first layer where any operation is pruned (the layer count when none is).</summary>
     public static int FirstPrunedLayer(OperationMask mask)
     {

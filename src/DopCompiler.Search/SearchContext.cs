@@ -133,7 +133,8 @@ public sealed class SearchContext : IDisposable
         var embeddings = forced.Length == 0 ? promptEmbeddings : model.EmbedPrompt(ids, features, out _);
         var segments = new PromptSegments(promptSegments.SystemLength, promptSegments.ImageLength, promptSegments.TextLength + forced.Length);
         var outputs = Enumerable.Range(promptSegments.Length - 1, forced.Length + 1).ToArray();
-        var layout = SampleLayoutBuilder.Build(groups, segments, cls.data<float>().ToArray(), forced.Length + 1);
+        var clsAttention = cls.data<float>().ToArray();
+        var layout = SampleLayoutBuilder.Build(groups, segments, clsAttention, forced.Length + 1);
 
         using var emptyPlan = ExecutionPlan.Build(OperationMask.KeepAll(layout.Groups.Select(g => g.Name).ToArray(), model.Config.Text.NumLayers), layout, outputs, model.Rotary);
         var boundaries = Boundaries(model, embeddings, emptyPlan, statistics);
@@ -148,6 +149,7 @@ public sealed class SearchContext : IDisposable
             ReferenceLogProbs = reference,
             Boundaries = boundaries,
             Segments = segments,
+            ClsAttention = clsAttention,
         };
     }
 }

@@ -37,7 +37,8 @@ public sealed record SearchInputs(string ModelHash, string CurveKey, string Poli
         }
 
         curve.AddString(string.Join(",", spec.Modules)).AddString(spec.Divergence.ToString()).AddString(spec.Grid.Step.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .AddString(spec.Precision.ToString());
+            .AddString(spec.Precision.ToString())
+            .AddString(spec.Grid.NV is { } nv ? "n_v:" + string.Join(",", nv) : "n_v:none");
         var curveKey = curve.ToHex();
 
         using var policy = new ContentHashBuilder();

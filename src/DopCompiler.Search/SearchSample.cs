@@ -29,6 +29,9 @@ public sealed class SearchSample : IDisposable
 
     public required PromptSegments Segments { get; init; }
 
+    /// <summary>The vision tower's [CLS] attention over the image tokens: the ranking an image-token-count split keeps the top of.</summary>
+    public required float[] ClsAttention { get; init; }
+
     public void Dispose()
     {
         Embeddings.Dispose();

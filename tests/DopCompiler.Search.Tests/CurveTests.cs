@@ -53,6 +53,34 @@ public sealed class CurveTests : IClassFixture<SearchProjectFixture>
         Assert.Equal((double)(layers + 1) / (2 * layers), (double)reuse.LayerEvaluations / full.LayerEvaluations, 9);
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(9)]
+    public void ImageTokenCountDivergenceEqualsAPlainForwardOverTheKeptTokens(int count)
+    {
+        // Independent path: cut the prompt down to the top `count` image tokens by [CLS] attention and run the
+        // reference forward over what is left, with the original position ids.
+        var groups = Context.Groups;
+        var imageTokens = Context.Samples[0].Segments.ImageLength;
+        double expected = 0;
+        foreach (var sample in Context.Samples)
+        {
+            using var scope = NewDisposeScope();
+            var segments = sample.Segments;
+            var top = Enumerable.Range(0, imageTokens).OrderByDescending(i => sample.ClsAttention[i]).ThenBy(i => i).Take(count).Select(i => segments.ImageStart + i).ToHashSet();
+            var kept = Enumerable.Range(0, segments.Length).Where(p => p < segments.ImageStart || p >= segments.ImageStart + imageTokens || top.Contains(p)).ToArray();
+            var rows = sample.OutputPositions.Select(p => Array.IndexOf(kept, p)).ToArray();
+            var logits = Context.Model.ReferencePrefill(sample.Embeddings.index_select(0, tensor(kept.Select(p => (long)p).ToArray())), rows, positionIds: kept);
+            expected += Model.Pruning.Divergence.MeanKl(sample.ReferenceLogProbs, Model.Pruning.Divergence.LogProbabilities(logits));
+        }
+
+        expected /= Context.Samples.Count;
+        var measured = new PolicyEvaluator(Context, new SearchStatistics()).MeanKl(
+            ImageTokenSplit.Policy(DepthPolicy.Empty, groups, count, imageTokens, Context.Layers), ImageTokenSplit.Groups(groups, count, imageTokens));
+        Assert.True(expected > 0);
+        Assert.Equal(expected, measured, 6);
+    }
+
     [Fact]
     public void GridInterpolatesBetweenMeasuredDepths()
     {

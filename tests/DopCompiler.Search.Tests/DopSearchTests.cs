@@ -24,6 +24,57 @@ public sealed class DopSearchTests : IDisposable
     }
 
     [Fact]
+    public void ImageTokenCountIsSearchedAndStatedAsADroppedSplitWhenChosen()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "plain"));
+        Directory.CreateDirectory(Path.Combine(_folder, "nv"));
+        var plainSpec = DopSpecParser.Parse(TinySearchProject.Write(Path.Combine(_folder, "plain"), samples: 3, budget: 0.85)).GetValueOrThrow();
+        var nvSpec = DopSpecParser.Parse(TinySearchProject.Write(Path.Combine(_folder, "nv"), samples: 3, budget: 0.85, extraYaml: "grid:\n  n_v: [4, 8]\n")).GetValueOrThrow();
+        var options = new SearchOptions { CacheFolder = Path.Combine(_folder, "cache") };
+
+        var plain = DopSearch.Run(plainSpec, options, new SilentProgress()).Document;
+        var nv = DopSearch.Run(nvSpec, options, new SilentProgress()).Document;
+
+        // One more parameter can only lower the optimum of the same (additive) objective under the same budget.
+        Assert.True(nv.Divergence.PredictedKl <= plain.Divergence.PredictedKl + 1e-12);
+        Assert.True(nv.Budget.FlopsFraction <= 0.85 + 1e-9, $"FLOPs fraction {nv.Budget.FlopsFraction} plain {plain.Budget.FlopsFraction} groups {string.Join(",", nv.Groups.Select(g => g.Name + ":" + g.MeanTokens))} depths {string.Join(",", nv.Depths.Select(d => d.Module + "/" + d.Group + "=" + d.Depth))} kl {nv.Divergence.PredictedKl} vs {plain.Divergence.PredictedKl}");
+        Assert.True(plain.Budget.FlopsFraction <= 0.85 + 1e-9, $"FLOPs fraction {plain.Budget.FlopsFraction}");
+        Assert.NotNull(nv.Curves);
+
+        // Make keeping 4 tokens free in the cached n_v curve: the solver must then take n_v = 4, and the document
+        // must state it as a split whose rest is pruned everywhere (dropped before layer 0), with a measured KL.
+        var cache = new CurveCache(options.CacheFolder);
+        var key = SearchInputs.Of(nvSpec, ValidationSetReader.Read(nvSpec.Validation).GetValueOrThrow(), 0.85).CurveKey;
+        var entry = cache.TryRead(key)!;
+        Assert.Equal([4, 8], entry.TokenCounts!.Counts);
+        Assert.All(entry.TokenCounts.Kl, kl => Assert.True(kl > 0));
+        cache.Write(entry with { TokenCounts = entry.TokenCounts with { Kl = [0, 0] } });
+        var forced = DopSearch.Run(nvSpec, options with { MeasureOnCacheHit = true }, new SilentProgress()).Document;
+
+        var imageKey = forced.Groups.Single(g => g.Name == "image_key");
+        Assert.Equal(4 / 16.0, imageKey.ImageFraction, 12);
+        Assert.Equal(4, imageKey.MeanTokens, 9);
+        Assert.Equal(12 / 16.0, forced.Groups.Single(g => g.Name == "image_rest").ImageFraction, 12);
+        Assert.All(forced.Depths.Where(d => d.Group == "image_rest"), d => Assert.Equal(forced.Model.NumLayers, d.Depth));
+        Assert.Contains("image_rest", forced.Layers[0].Dropped);
+        Assert.DoesNotContain(forced.Curves, c => c.Group == "image");
+        Assert.Contains(forced.Curves, c => c.Group == "image_key");
+        Assert.True(forced.Divergence.MeasuredKl > 0);
+        Assert.True(forced.Budget.FlopsFraction <= 0.85 + 1e-9);
+        Assert.True(forced.Divergence.PredictedKl <= nv.Divergence.PredictedKl + 1e-12);
+    }
+
+    [Fact]
+    public void ImageTokenCountAtOrAboveTheModelsImageTokensIsAnError()
+    {
+        Directory.CreateDirectory(_folder);
+        var spec = DopSpecParser.Parse(TinySearchProject.Write(_folder, samples: 2, budget: 0.5, extraYaml: "grid:\n  n_v: [4, 16]\n")).GetValueOrThrow();
+        var error = Assert.Throws<Model.DopException>(() => DopSearch.Run(spec, new SearchOptions { CacheFolder = Path.Combine(_folder, "cache") }, new SilentProgress()));
+        Assert.Equal("DOP045", error.Code);
+        Assert.Contains("16", error.Message);
+    }
+
+    [Fact]
     public void CacheHitMeansZeroValidationRunsAndANewBudgetResolvesFromIt()
     {
         Directory.CreateDirectory(_folder);
