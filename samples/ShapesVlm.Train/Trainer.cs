@@ -30,7 +30,7 @@ internal sealed class Trainer(TrainingOptions options)
 
         using var model = new LlavaForTraining(shape);
         // Training-only dense supervision of the vision pathway (not exported); created after the model so its init is unchanged.
-        using var aux = options.AuxPatchLoss > 0 || options.AuxProjectorLoss > 0 || options.AuxRelationLoss > 0 ? new AuxHeads(shape) : null;
+        using var aux = options.AuxPatchLoss > 0 || options.AuxProjectorLoss > 0 || options.AuxRelationLoss > 0 || options.AuxAttributeLoss > 0 ? new AuxHeads(shape) : null;
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter))
             .Concat(AuxParameters(aux)).ToList();
         var count = model.parameters().Sum(p => p.numel());
@@ -39,7 +39,7 @@ internal sealed class Trainer(TrainingOptions options)
             + $"{shape.NumPatches} image tokens; threads {torch.get_num_threads()}");
         Log($"schedule: {options.Steps} steps x {options.ImagesPerBatch} images (<= {options.QuestionsPerImage} questions each), lr {options.LearningRate} "
             + $"warmup {options.WarmupSteps}, cosine to {options.MinLearningRateRatio}x, wd {options.WeightDecay}, clip {options.GradClip}, limit {options.Minutes} min; "
-            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}, aux relation loss {options.AuxRelationLoss}");
+            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}, aux relation loss {options.AuxRelationLoss}, aux attribute loss {options.AuxAttributeLoss}");
         using var optimizer = new AdamW(trainable, options.WeightDecay);
 
         long step = 0;
@@ -102,6 +102,11 @@ internal sealed class Trainer(TrainingOptions options)
                         var (leftAccuracy, countAccuracy) = aux.RelationAccuracy(projectedFeatures, batch.RelationLabels!);
                         windowLeftAccuracy += leftAccuracy;
                         windowCountAccuracy += countAccuracy;
+                    }
+
+                    if (options.AuxAttributeLoss > 0)
+                    {
+                        auxLoss = auxLoss + (options.AuxAttributeLoss * aux.AttributeLoss(projectedFeatures, batch.PatchLabels!));
                     }
 
                     windowAuxLoss += auxLoss.item<float>();
@@ -280,7 +285,7 @@ internal sealed class Trainer(TrainingOptions options)
             .Concat(AuxParameters(aux).Select(p => KeyValuePair.Create(p.Name, (Tensor)p.Param))).Concat(optimizer.State());
         SafetensorsWriter.Write(Path.Combine(options.Checkpoint, CheckpointTensors.SingleFileName), tensors, SafetensorsDType.F32);
         var state = new CheckpointState(step, optimizer.StepCount, seconds, options.Size, options.Seed, options.ImagesPerBatch, options.QuestionsPerImage, options.Steps,
-            options.AuxPatchLoss, options.AuxProjectorLoss, options.AuxRelationLoss);
+            options.AuxPatchLoss, options.AuxProjectorLoss, options.AuxRelationLoss, options.AuxAttributeLoss);
         var path = Path.Combine(options.Checkpoint, StateFile);
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(state));
         File.Move(path + ".tmp", path, overwrite: true);
@@ -290,7 +295,7 @@ internal sealed class Trainer(TrainingOptions options)
     private (long Step, double Seconds) LoadCheckpoint(LlavaForTraining model, AuxHeads? aux, AdamW optimizer)
     {
         var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(options.Checkpoint, StateFile)))!;
-        if (state.AuxPatchLoss != options.AuxPatchLoss || state.AuxProjectorLoss != options.AuxProjectorLoss || state.AuxRelationLoss != options.AuxRelationLoss
+        if (state.AuxPatchLoss != options.AuxPatchLoss || state.AuxProjectorLoss != options.AuxProjectorLoss || state.AuxRelationLoss != options.AuxRelationLoss || state.AuxAttributeLoss != options.AuxAttributeLoss
             || state.Size != options.Size || state.Seed != options.Seed || state.ImagesPerBatch != options.ImagesPerBatch
             || state.QuestionsPerImage != options.QuestionsPerImage || state.TotalSteps != options.Steps)
         {
@@ -314,5 +319,5 @@ internal sealed class Trainer(TrainingOptions options)
         Console.WriteLine($"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {message}");
 
     private sealed record CheckpointState(long Step, long OptimizerSteps, double Seconds, string Size, int Seed, int ImagesPerBatch, int QuestionsPerImage, long TotalSteps,
-        double AuxPatchLoss = 0, double AuxProjectorLoss = 0, double AuxRelationLoss = 0);
+        double AuxPatchLoss = 0, double AuxProjectorLoss = 0, double AuxRelationLoss = 0, double AuxAttributeLoss = 0);
 }

@@ -32,6 +32,7 @@ internal sealed record TrainingOptions
     public double AuxProjectorLoss { get; init; }
     public long AuxPretrainSteps { get; init; }
     public double AuxRelationLoss { get; init; }
+    public double AuxAttributeLoss { get; init; }
 
     public static TrainingOptions Parse(IReadOnlyList<string> args, out string mode, out string? argument)
     {
@@ -71,6 +72,7 @@ internal sealed record TrainingOptions
                 "--aux-projector-loss" => o with { AuxProjectorLoss = D() },
                 "--aux-pretrain-steps" => o with { AuxPretrainSteps = L() },
                 "--aux-relation-loss" => o with { AuxRelationLoss = D() },
+                "--aux-attribute-loss" => o with { AuxAttributeLoss = D() },
                 "--eval" => SetMode(o, "eval", Next(), ref mode, ref argument),
                 "--check" => SetMode(o, "check", null, ref mode, ref argument),
                 _ => throw new ArgumentException($"unknown option {args[i]}"),

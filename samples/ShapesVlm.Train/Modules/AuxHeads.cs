@@ -17,6 +17,8 @@ internal sealed class AuxHeads : nn.Module
     private readonly Linear projector_patch_head;
     private readonly Linear projector_left_head;
     private readonly Linear projector_count_head;
+    private readonly Linear projector_colour_head;
+    private readonly Linear projector_kind_head;
 
     public AuxHeads(ModelShape shape) : base("aux")
     {
@@ -24,6 +26,8 @@ internal sealed class AuxHeads : nn.Module
         projector_patch_head = nn.Linear(shape.Hidden, PatchLabels.Classes);
         projector_left_head = nn.Linear(shape.Hidden, PatchLabels.LeftClasses);
         projector_count_head = nn.Linear(shape.Hidden, PatchLabels.CountClasses);
+        projector_colour_head = nn.Linear(shape.Hidden, 1 + 4);
+        projector_kind_head = nn.Linear(shape.Hidden, 1 + 3);
         RegisterComponents();
         using var noGrad = no_grad();
         foreach (var (_, p) in named_parameters())
@@ -56,6 +60,20 @@ internal sealed class AuxHeads : nn.Module
         var left = nn.functional.cross_entropy(projector_left_head.forward(features).reshape(-1, PatchLabels.LeftClasses), labels.select(-1, 0).reshape(-1), ignore_index: PatchLabels.Ignore);
         var count = nn.functional.cross_entropy(projector_count_head.forward(features).reshape(-1, PatchLabels.CountClasses), labels.select(-1, 1).reshape(-1), ignore_index: PatchLabels.Ignore);
         return left + count;
+    }
+
+    /// <summary>
+    /// Attribute loss on the projected features: the patch's colour (none + 4) and kind (none + 3) as two separate
+    /// targets, derived from the <see cref="PatchLabels"/> class. The joint 13-class head makes colour decodable but
+    /// entangled with kind; ColorOf ("what colour is the circle?") needs colour as its own direction to copy out.
+    /// </summary>
+    public Tensor AttributeLoss(Tensor features, Tensor labels)
+    {
+        var occupied = labels.gt(0);
+        var colour = torch.where(occupied, ((labels - 1) % 4) + 1, zeros_like(labels)).to_type(ScalarType.Int64);
+        var kind = torch.where(occupied, torch.div(labels - 1, 4, RoundingMode.floor) + 1, zeros_like(labels)).to_type(ScalarType.Int64);
+        return nn.functional.cross_entropy(projector_colour_head.forward(features).reshape(-1, 5), colour.reshape(-1))
+            + nn.functional.cross_entropy(projector_kind_head.forward(features).reshape(-1, 4), kind.reshape(-1));
     }
 
     /// <summary>Accuracy of the left-neighbour and count heads over occupied cells' patches.</summary>
