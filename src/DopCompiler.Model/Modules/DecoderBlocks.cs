@@ -14,7 +14,7 @@ public static class DecoderBlocks
     public static Tensor RmsNorm(Tensor x, Tensor weight, double eps)
     {
         using var variance = x.square().mean([-1L], keepdim: true);
-        using var inverse = (variance + eps).rsqrt_();
+        using var inverse = variance.PlusScalar(eps).rsqrt_();
         using var normalized = x * inverse;
         return normalized * weight;
     }

@@ -189,9 +189,9 @@ public sealed class LlavaModel : IDisposable
         {
             using var layerScope = NewDisposeScope();
             var update = DecoderBlocks.Attention(h, Layers[l], Config.Text, cos, sin, flops, out var keys, out var values);
-            h.add_(update);
+            h.PlusInPlace(update);
             cache?[l].Append(keys, values);
-            h.add_(DecoderBlocks.Mlp(h, Layers[l], Config.Text, flops));
+            h.PlusInPlace(DecoderBlocks.Mlp(h, Layers[l], Config.Text, flops));
         }
 
         using var rows = tensor(outputPositions.Select(p => (long)p).ToArray());
@@ -207,8 +207,8 @@ public sealed class LlavaModel : IDisposable
         var (cos, sin) = Rotary.Tables(tensor(new long[] { position }));
         for (var l = 0; l < Layers.Count; l++)
         {
-            h = h + DecoderBlocks.AttentionWithCache(h, Layers[l], Config.Text, cos, sin, cache[l], flops);
-            h = h + DecoderBlocks.Mlp(h, Layers[l], Config.Text, flops);
+            h = h.Plus(DecoderBlocks.AttentionWithCache(h, Layers[l], Config.Text, cos, sin, cache[l], flops));
+            h = h.Plus(DecoderBlocks.Mlp(h, Layers[l], Config.Text, flops));
         }
 
         return Logits(h).squeeze(0).MoveToOuterDisposeScope();

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Modules;
@@ -11,8 +12,11 @@ public sealed class RotaryEmbedding : IDisposable
     {
         HeadDim = headDim;
         // Computed in fp64 then rounded, so cos/sin match a reference implementation's fp32 values closely.
-        var exponents = arange(0, headDim, 2, ScalarType.Float64) / headDim;
-        _inverseFrequency = pow(theta, exponents).reciprocal().to_type(ScalarType.Float32);
+        using var steps = arange(0, headDim, 2, ScalarType.Float64);
+        using var exponents = steps.Times(1.0 / headDim);
+        using var logs = exponents.Times(Math.Log(theta));
+        using var powers = logs.exp(); // θ^e, in fp64
+        _inverseFrequency = powers.reciprocal().to_type(ScalarType.Float32);
     }
 
     public int HeadDim { get; }
@@ -33,7 +37,9 @@ public sealed class RotaryEmbedding : IDisposable
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
         var rotated = cat([x2.neg(), x1], -1);
-        return (x * cos) + (rotated * sin);
+        using var cosPart = x * cos;
+        using var sinPart = rotated * sin;
+        return cosPart.Plus(sinPart);
     }
 
     public void Dispose() => _inverseFrequency.Dispose();

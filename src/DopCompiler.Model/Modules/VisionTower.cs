@@ -41,7 +41,7 @@ public sealed class VisionTower : IDisposable
         var d = _config.HiddenSize;
         var patches = nn.functional.conv2d(pixels.unsqueeze(0), _patchEmbedding, strides: [_config.PatchSize, _config.PatchSize]); // [1, D, g, g]
         var tokens = patches.flatten(2).squeeze(0).transpose(0, 1); // [N, D]
-        var h = cat([_classEmbedding.unsqueeze(0), tokens], 0) + _positionEmbedding; // [N+1, D]
+        var h = cat([_classEmbedding.unsqueeze(0), tokens], 0).Plus(_positionEmbedding); // [N+1, D]
         h = nn.functional.layer_norm(h, [d], _preNormWeight, _preNormBias, _config.LayerNormEps);
         Tensor? clsAttention = null;
         for (var i = 0; i < _layers.Length; i++)
@@ -49,7 +49,7 @@ public sealed class VisionTower : IDisposable
             h = _layers[i].Forward(h, _config, wantClsAttention: i == _layers.Length - 1, out clsAttention);
         }
 
-        clsAttention ??= ones(_config.NumPatches) / _config.NumPatches;
+        clsAttention ??= ones(_config.NumPatches).Times(1.0 / _config.NumPatches);
         var features = strategy == FeatureSelectStrategy.Default ? h.narrow(0, 1, h.shape[0] - 1) : h;
         return (features.MoveToOuterDisposeScope(), clsAttention.MoveToOuterDisposeScope());
     }
@@ -104,15 +104,15 @@ public sealed class VisionTower : IDisposable
             if (wantClsAttention)
             {
                 // Attention the [CLS] query pays each patch, averaged over heads: the ranking LLaVA token reducers use.
-                var scores = matmul(q.narrow(1, 0, 1), k.transpose(1, 2)) / Math.Sqrt(dh); // [heads, 1, n]
+                var scores = matmul(q.narrow(1, 0, 1), k.transpose(1, 2)).Times(1 / Math.Sqrt(dh)); // [heads, 1, n]
                 clsAttention = scores.softmax(-1).mean([0L]).squeeze(0).narrow(0, 1, n - 1); // [N]
             }
 
-            h = h + nn.functional.linear(attended.transpose(0, 1).reshape(n, d), _outW, _outB);
+            h = h.Plus(nn.functional.linear(attended.transpose(0, 1).reshape(n, d), _outW, _outB));
             var y = nn.functional.layer_norm(h, [d], _ln2W, _ln2B, config.LayerNormEps);
             y = nn.functional.linear(y, _fc1W, _fc1B);
-            y = config.HiddenAct == "quick_gelu" ? y * torch.sigmoid(1.702 * y) : nn.functional.gelu(y);
-            return h + nn.functional.linear(y, _fc2W, _fc2B);
+            y = config.HiddenAct == "quick_gelu" ? y * torch.sigmoid(y.Times(1.702)) : nn.functional.gelu(y);
+            return h.Plus(nn.functional.linear(y, _fc2W, _fc2B));
         }
 
         public void Dispose()

@@ -1,3 +1,4 @@
+using DopCompiler.Model.Modules;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Pruning;
@@ -61,13 +62,13 @@ public sealed class RowSelection : IDisposable
     {
         if (IsAll)
         {
-            h.add_(update);
+            h.PlusInPlace(update);
             return;
         }
 
         if (_index is not null)
         {
-            h.index_add_(0, _index, update, 1);
+            h.IndexPlusInPlace(0, _index, update);
             return;
         }
 
@@ -76,7 +77,7 @@ public sealed class RowSelection : IDisposable
         {
             using var target = h.narrow(0, start, length);
             using var source = update.narrow(0, offset, length);
-            target.add_(source);
+            target.PlusInPlace(source);
             offset += length;
         }
     }
