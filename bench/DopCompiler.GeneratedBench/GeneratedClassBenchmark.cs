@@ -52,7 +52,7 @@ public static class GeneratedClassBenchmark
 
         var flops = new FlopsModel(model.Config.Text, FlopsConvention.Gqa);
         Console.WriteLine($"generated class vs interpreter vs unpruned vs ideal: sample model ({model.Config.Text.NumLayers} layers, hidden {model.Config.Text.HiddenSize}), {inputs.Length} test prompts of ~{inputs.Average(i => i.Segments.Length):0} tokens, fp32, {get_num_threads()} threads, {rounds} interleaved rounds, medians of the total over the prompts");
-        Console.WriteLine($"{"budget",7}{"FLOPs",8}{"unpruned ms",13}{"interp. ms",12}{"generated ms",14}{"ideal ms",10}{"gen/interp",12}{"gen/ideal",11}{"time frac",11}");
+        Console.WriteLine($"{"budget",7}{"FLOPs",8}{"unpruned ms",13}{"interp. ms",12}{"generated ms",14}{"ideal ms",10}{"gen/interp",12}{"gen/ideal",11}{"time frac",11}{"paired g/i",12}{"paired g/id",13}");
         foreach (var variant in variants)
         {
             var policy = PolicyDocumentFactory.ToDepthPolicy(variant.Policy);
@@ -70,7 +70,13 @@ public static class GeneratedClassBenchmark
                 () => Each(inputs, (i, k) => PrunedForward.Prefill(model, i.Embeddings, plans[k])),
                 () => Each(inputs, i => variant.Generated.Prefill(i.Embeddings, i.Segments, i.Cls)),
                 () => Each(inputs, (i, k) => RunIdeal(model, ideal[k])));
-            Console.WriteLine($"{variant.Budget,7}{fraction,8:0.000}{medians[0],13:0.0}{medians[1],12:0.0}{medians[2],14:0.0}{medians[3],10:0.0}{medians[2] / medians[1],12:0.000}{medians[2] / medians[3],11:0.000}{medians[2] / medians[0],11:0.000}");
+            // Paired ratios: per prompt, the two runs back to back (order alternating), so drift between the blocks of
+            // the interleaved totals above (±5% on this machine) cancels; median over prompts × rounds.
+            var pairedInterp = PairedRatios(rounds, inputs.Length,
+                k => variant.Generated.Prefill(inputs[k].Embeddings, inputs[k].Segments, inputs[k].Cls), k => PrunedForward.Prefill(model, inputs[k].Embeddings, plans[k]));
+            var pairedIdeal = PairedRatios(rounds, inputs.Length,
+                k => variant.Generated.Prefill(inputs[k].Embeddings, inputs[k].Segments, inputs[k].Cls), k => RunIdeal(model, ideal[k]));
+            Console.WriteLine($"{variant.Budget,7}{fraction,8:0.000}{medians[0],13:0.0}{medians[1],12:0.0}{medians[2],14:0.0}{medians[3],10:0.0}{medians[2] / medians[1],12:0.000}{medians[2] / medians[3],11:0.000}{medians[2] / medians[0],11:0.000}{pairedInterp,12:0.000}{pairedIdeal,13:0.000}");
             foreach (var plan in plans)
             {
                 plan.Dispose();
@@ -122,6 +128,35 @@ public static class GeneratedClassBenchmark
             using var scope = NewDisposeScope();
             body(items[k], k);
         }
+    }
+
+    /// <summary>Median over rounds × items of time(a) / time(b), a and b run back to back on the same item, order alternating.</summary>
+    private static double PairedRatios(int rounds, int items, Func<int, Tensor> a, Func<int, Tensor> b)
+    {
+        var ratios = new List<double>();
+        for (var round = -1; round < rounds; round++)
+        {
+            for (var k = 0; k < items; k++)
+            {
+                double Time(Func<int, Tensor> body)
+                {
+                    using var scope = NewDisposeScope();
+                    var start = Stopwatch.GetTimestamp();
+                    body(k);
+                    return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+
+                var aFirst = (round + k) % 2 == 0;
+                var first = aFirst ? Time(a) : Time(b);
+                var second = aFirst ? Time(b) : Time(a);
+                if (round >= 0)
+                {
+                    ratios.Add(aFirst ? first / second : second / first);
+                }
+            }
+        }
+
+        return ratios.Order().ElementAt(ratios.Count / 2);
     }
 
     private static double[] InterleavedMedians(int rounds, params Action[] variants)
