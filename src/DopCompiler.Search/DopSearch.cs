@@ -115,7 +115,7 @@ public static class DopSearch
                 BudgetKind.Tflops => budget * 1e12,
                 _ => budget * unpruned,
             };
-            var (solution, keptImageTokens) = SolveWithTokenCounts(entry, cost, layout, groups, budgetCost, time is null ? new FlopsCostModel(flopsModel) : time, layers);
+            var (solution, keptImageTokens) = SolveWithTokenCounts(entry, cost, layout, budgetCost, time is null ? new FlopsCostModel(flopsModel) : time, layers);
             if (!solution.Feasible)
             {
                 progress.Warning("DOP041", $"the budget cannot be reached even with every prunable operation pruned; using the cheapest policy ({solution.Cost / unpruned:0.000} of unpruned)");
@@ -136,7 +136,7 @@ public static class DopSearch
                     ? evaluator.MeanKl(ImageTokenSplit.Policy(solution.Policy, groups, keptImageTokens, imageTokens, layers), ImageTokenSplit.Groups(groups, keptImageTokens, imageTokens))
                     : evaluator.MeanKl(solution.Policy);
                 checks.Add(new ApproximationCheck(Describe(solution.Policy) + (keptImageTokens < imageTokens ? $" n_v={keptImageTokens}" : ""), solution.PredictedKl, measured,
-                    ScaledCost(new FlopsCostModel(flopsModel), layout, groups, keptImageTokens, imageTokens, layers).Of(solution.Policy) / flopsCost.Of(DepthPolicy.Empty)));
+                    ScaledCost(new FlopsCostModel(flopsModel), layout, keptImageTokens, imageTokens, layers).Of(solution.Policy) / flopsCost.Of(DepthPolicy.Empty)));
                 var random = new Random(spec.Seed);
                 for (var i = 0; i < options.RandomPolicies; i++)
                 {
@@ -151,7 +151,7 @@ public static class DopSearch
             var documentSolution = solution with { Policy = ImageTokenSplit.Policy(solution.Policy, groups, keptImageTokens, imageTokens, layers) };
             var documentLayout = ImageTokenSplit.Layout(layout, documentGroups, keptImageTokens, imageTokens);
             var document = BuildDocument(spec, config, inputs, documentGroups, documentLayout, entry, documentSolution, flopsModel, flopsCost, time, unpruned, budget, measured,
-                validation.Samples.Count, RenameCurves(entry.Curves, groups, keptImageTokens, imageTokens));
+                validation.Samples.Count, ImageTokenSplit.Curves(entry.Curves, groups, keptImageTokens, imageTokens));
             statistics.Elapsed = stopwatch.Elapsed;
             return new SearchOutcome(document, statistics, cacheHit, checks);
         }
@@ -273,7 +273,7 @@ public static class DopSearch
     /// (additive approximation); the lowest predicted divergence within the budget wins.
     /// </summary>
     private static (PolicySolution Solution, int KeptImageTokens) SolveWithTokenCounts(CurveCacheEntry entry, PolicyCost cost, MeanLayout layout,
-        IReadOnlyList<GroupDefinition> groups, double budgetCost, ILayerCostModel costModel, int layers)
+        double budgetCost, ILayerCostModel costModel, int layers)
     {
         var full = new PolicySolver(cost, entry.Curves).Solve(budgetCost);
         if (entry.TokenCounts is not { } counts)
@@ -282,9 +282,9 @@ public static class DopSearch
         }
 
         var best = (Solution: full, Count: counts.ImageTokens);
-        foreach (var count in counts.Options.Where(c => c < counts.ImageTokens))
+        foreach (var count in counts.Counts) // the grid is below the full count (checked on entry)
         {
-            var scaled = new PolicySolver(ScaledCost(costModel, layout, groups, count, counts.ImageTokens, layers), entry.Curves).Solve(budgetCost);
+            var scaled = new PolicySolver(ScaledCost(costModel, layout, count, counts.ImageTokens, layers), entry.Curves).Solve(budgetCost);
             var candidate = scaled with { PredictedKl = scaled.PredictedKl + counts.KlAt(count) };
             var better = (candidate.Feasible, best.Solution.Feasible) switch
             {
@@ -304,31 +304,8 @@ public static class DopSearch
     }
 
     /// <summary>The cost of depth policies over the base groups when only <paramref name="count"/> of the image tokens enter the decoder.</summary>
-    private static PolicyCost ScaledCost(ILayerCostModel costModel, MeanLayout layout, IReadOnlyList<GroupDefinition> groups, int count, int imageTokens, int layers)
-    {
-        var image = ImageTokenSplit.ImageGroupIndex(groups);
-        if (image < 0 || count >= imageTokens)
-        {
-            return new PolicyCost(costModel, layout, layers);
-        }
-
-        var sizes = (double[])layout.Sizes.Clone();
-        sizes[image] = sizes[image] * count / imageTokens;
-        return new PolicyCost(costModel, layout with { Sizes = sizes }, layers);
-    }
-
-    /// <summary>The curves as the document states them: under a split, the image group's curves apply to its kept (key) tokens.</summary>
-    private static IReadOnlyList<DivergenceCurve> RenameCurves(IReadOnlyList<DivergenceCurve> curves, IReadOnlyList<GroupDefinition> groups, int count, int imageTokens)
-    {
-        var image = ImageTokenSplit.ImageGroupIndex(groups);
-        if (image < 0 || count >= imageTokens)
-        {
-            return curves;
-        }
-
-        var name = groups[image].Name;
-        return curves.Select(c => c.Group == name ? c with { Group = name + "_key" } : c).ToArray();
-    }
+    private static PolicyCost ScaledCost(ILayerCostModel costModel, MeanLayout layout, int count, int imageTokens, int layers) =>
+        new(costModel, ImageTokenSplit.ScaledLayout(layout, count, imageTokens), layers);
 
     private const string TokenCountCode = "DOP045";
 

@@ -66,4 +66,31 @@ public static class ImageTokenSplit
         double[] Insert(double[] values, double first, double second) => [.. values.Take(image), first, second, .. values.Skip(image + 1)];
         return new MeanLayout(splitGroups, Insert(layout.Sizes, key, imageSize - key), Insert(layout.AlwaysKept, 0, 0));
     }
+
+    /// <summary>The layout over the base groups when only <paramref name="count"/> of <paramref name="total"/> image tokens enter the decoder.</summary>
+    public static MeanLayout ScaledLayout(MeanLayout layout, int count, int total)
+    {
+        var image = ImageGroupIndex(layout.Groups);
+        if (image < 0 || count >= total)
+        {
+            return layout;
+        }
+
+        var sizes = (double[])layout.Sizes.Clone();
+        sizes[image] = sizes[image] * count / total;
+        return layout with { Sizes = sizes };
+    }
+
+    /// <summary>The curves as a split document states them: the image group's curves apply to its kept (key) tokens.</summary>
+    public static IReadOnlyList<DivergenceCurve> Curves(IReadOnlyList<DivergenceCurve> curves, IReadOnlyList<GroupDefinition> groups, int count, int total)
+    {
+        var image = ImageGroupIndex(groups);
+        if (image < 0 || count >= total)
+        {
+            return curves;
+        }
+
+        var name = groups[image].Name;
+        return curves.Select(c => c.Group == name ? c with { Group = name + "_key" } : c).ToArray();
+    }
 }

@@ -21,23 +21,8 @@ public sealed class PolicyEvaluator
     /// </summary>
     public double MeanKl(DepthPolicy policy, bool reusePrefix = true)
     {
-        var layers = _context.Layers;
-        var names = _context.GroupNames;
-        var mask = policy.ToMask(names, layers);
-        var start = reusePrefix ? FirstPrunedLayer(mask) : 0;
-        double total = 0;
-        foreach (var sample in _context.Samples)
-        {
-            using var scope = NewDisposeScope();
-            using var plan = ExecutionPlan.Build(mask, sample.Layout, sample.OutputPositions, _context.Model.Rotary);
-            using var hidden = PrunedForward.RunLayers(_context.Model, sample.Boundaries[start], plan, start, layers);
-            var logits = _context.Model.Logits(plan.Output.Gather(hidden));
-            total += Divergence.MeanKl(sample.ReferenceLogProbs, Divergence.LogProbabilities(logits));
-            _statistics.LayerEvaluations += layers - start;
-        }
-
-        _statistics.ValidationRuns++;
-        return total / _context.Samples.Count;
+        var mask = policy.ToMask(_context.GroupNames, _context.Layers);
+        return MeanKl(mask, reusePrefix ? FirstPrunedLayer(mask) : 0, sample => sample.Layout);
     }
 
     /// <summary>
@@ -47,15 +32,19 @@ public sealed class PolicyEvaluator
     /// </summary>
     public double MeanKl(DepthPolicy policy, IReadOnlyList<GroupDefinition> groups)
     {
+        var mask = policy.ToMask(groups.Select(g => g.Name).ToArray(), _context.Layers);
+        return MeanKl(mask, FirstPrunedLayer(mask),
+            sample => SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length));
+    }
+
+    private double MeanKl(OperationMask mask, int start, Func<SearchSample, TokenGroupLayout> layoutOf)
+    {
         var layers = _context.Layers;
-        var mask = policy.ToMask(groups.Select(g => g.Name).ToArray(), layers);
-        var start = FirstPrunedLayer(mask);
         double total = 0;
         foreach (var sample in _context.Samples)
         {
             using var scope = NewDisposeScope();
-            var layout = SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length);
-            using var plan = ExecutionPlan.Build(mask, layout, sample.OutputPositions, _context.Model.Rotary);
+            using var plan = ExecutionPlan.Build(mask, layoutOf(sample), sample.OutputPositions, _context.Model.Rotary);
             using var hidden = PrunedForward.RunLayers(_context.Model, sample.Boundaries[start], plan, start, layers);
             var logits = _context.Model.Logits(plan.Output.Gather(hidden));
             total += Divergence.MeanKl(sample.ReferenceLogProbs, Divergence.LogProbabilities(logits));

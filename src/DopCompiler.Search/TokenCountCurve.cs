@@ -10,7 +10,4 @@ public sealed record TokenCountCurve(string Group, int ImageTokens, int[] Counts
     /// <summary>D at <paramref name="count"/> kept tokens: 0 at the full count, otherwise the measured value.</summary>
     public double KlAt(int count) =>
         count >= ImageTokens ? 0 : Kl[Array.IndexOf(Counts, count) is var i and >= 0 ? i : throw new ArgumentOutOfRangeException(nameof(count), count, "not on the n_v grid")];
-
-    /// <summary>Every count the solver may choose: the grid, then the full count.</summary>
-    public IEnumerable<int> Options => Counts.Where(c => c < ImageTokens).Append(ImageTokens);
 }

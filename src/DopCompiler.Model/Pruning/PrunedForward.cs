@@ -48,7 +48,7 @@ public static class PrunedForward
     /// </summary>
     public static Tensor RunLayer(LlavaModel model, Tensor h, LayerPlan layer, int l, ExecutedFlops? flops = null, LayerKvCache[]? cache = null)
     {
-        using var noGrad = no_grad();
+        // No no_grad here: it is taken once per forward by the callers (RunLayers, the time-model probe), not per layer.
         using var layerScope = NewDisposeScope();
         var text = model.Config.Text;
         var weights = model.Layers[l];
