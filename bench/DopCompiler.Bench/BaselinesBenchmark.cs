@@ -32,6 +32,11 @@ public static class BaselinesBenchmark
         var maxNew = options.Int("max-new-tokens", 8);
         var svgPath = options.String("svg") ?? "baselines-accuracy.svg";
         var fastVLayer = options.Int("fastv-k", 2);
+
+        // --n-v 8,16,...: DOP may also keep only the top n_v image tokens before the decoder (grid.n_v), which puts the
+        // uniform [CLS] baseline inside its search space. Table 4 (search cost) stays on the spec as given, so that its
+        // prefix-reuse ratio measures the depth curves alone.
+        var nv = options.String("n-v")?.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var cache = Path.Combine(Path.GetTempPath(), "dop-bench-baselines", Guid.NewGuid().ToString("N"));
         if (options.Int("threads", 0) is > 0 and var threads)
         {
@@ -60,13 +65,15 @@ public static class BaselinesBenchmark
         var resolve = DopSearch.Run(spec, new SearchOptions { CacheFolder = cache, Budget = fractions[^1] }, progress);
         var resolveSeconds = resolveWatch.Elapsed.TotalSeconds;
 
+        var dopSpec = nv is null ? spec : spec with { Grid = spec.Grid with { NV = nv } };
+
         // ---- DOP at each FLOPs fraction (cached curves: a re-solve, then the joint KL measured on the validation set).
         var dopOutcomes = new List<(double Fraction, SearchOutcome Outcome)>();
         var checks = new List<(string Kind, ApproximationCheck Check)>();
         for (var i = 0; i < fractions.Length; i++)
         {
             Log($"DOP at FLOPs fraction {fractions[i]} (cached curves; joint KL measured{(i == 0 ? $", {randomPolicies} random policies" : "")})");
-            var outcome = DopSearch.Run(spec, new SearchOptions { CacheFolder = cache, Budget = fractions[i], MeasureOnCacheHit = true, RandomPolicies = i == 0 ? randomPolicies : 0 }, progress);
+            var outcome = DopSearch.Run(dopSpec, new SearchOptions { CacheFolder = cache, Budget = fractions[i], MeasureOnCacheHit = true, RandomPolicies = i == 0 ? randomPolicies : 0 }, progress);
             dopOutcomes.Add((fractions[i], outcome));
             checks.Add(($"DOP @ {fractions[i]}", outcome.Checks[0]));
             if (i == 0)
@@ -87,12 +94,11 @@ public static class BaselinesBenchmark
         Log($"preparing {testSamples.Count} test samples from {testPath}");
         var items = testSamples.Select(s => Prepare(model, tokenizer, preprocessor, s)).ToList();
         var segments = items.Select(i => i.Segments).ToArray();
-        var dopGroups = SearchContext.GroupsOf(spec);
 
         var runs = new List<MethodRun> { new() { Method = MethodRun.Unpruned, Target = 1, Setting = "every operation", Plan = (_, _) => null, FlopsFraction = 1 } };
         foreach (var (fraction, outcome) in dopOutcomes)
         {
-            runs.Add(DopRun(MethodRun.Dop, fraction, fraction, outcome, model, dopGroups, items, flops));
+            runs.Add(DopRun(MethodRun.Dop, fraction, fraction, outcome, model, items, flops));
         }
 
         foreach (var fraction in fractions)
@@ -104,7 +110,7 @@ public static class BaselinesBenchmark
         Log("preliminary timing of the baselines (for the latency targets)");
         var timing = items.Take(Math.Min(timingCount, items.Count)).ToArray();
         MeasureTimes(model, runs.Where(r => r.Method is MethodRun.Unpruned or MethodRun.FastV or MethodRun.Uniform or MethodRun.Random).ToList(), timing, rounds: 3, maxNew, eos, endToEnd: false);
-        var latencySpec = spec with { Budget = new BudgetSpec { Kind = BudgetKind.LatencyFraction, Value = 0.5 } };
+        var latencySpec = dopSpec with { Budget = new BudgetSpec { Kind = BudgetKind.LatencyFraction, Value = 0.5 } };
         foreach (var fraction in fractions)
         {
             var target = runs.Where(r => r.Target == fraction && r.Method is MethodRun.FastV or MethodRun.Uniform or MethodRun.Random && !double.IsNaN(r.PrefillFraction))
@@ -112,7 +118,7 @@ public static class BaselinesBenchmark
             target = Math.Round(Math.Clamp(target, 0.01, 1), 3);
             Log($"DOP under latency_fraction {target} (level {fraction})");
             var outcome = DopSearch.Run(latencySpec, new SearchOptions { CacheFolder = cache, Budget = target }, progress);
-            var run = DopRun(MethodRun.DopLatency, target, fraction, outcome, model, dopGroups, items, flops);
+            var run = DopRun(MethodRun.DopLatency, target, fraction, outcome, model, items, flops);
             run.PredictedLatency = outcome.Document.Budget.Reached;
             runs.Add(run);
         }
@@ -140,7 +146,7 @@ public static class BaselinesBenchmark
         Log($"timing {runs.Count} settings on {timing.Length} samples, {rounds} interleaved rounds");
         MeasureTimes(model, runs, timing, rounds, maxNew, eos, endToEnd: true);
 
-        Print(spec, testPath, fixture, items, runs, fractions, checks, withReuse, without, resolve, resolveSeconds, timing.Length, rounds, fastVLayer, layers, total.Elapsed);
+        Print(dopSpec, testPath, fixture, items, runs, fractions, checks, withReuse, without, resolve, resolveSeconds, timing.Length, rounds, fastVLayer, layers, total.Elapsed);
         AccuracyPlot.Write(svgPath, runs, fractions, fixture ? "random-weight fixture (accuracy meaningless)" : $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(spec.Model))}, {items.Count} test questions");
         Console.WriteLine();
         Console.WriteLine($"plot written to {svgPath}");
@@ -203,9 +209,10 @@ public static class BaselinesBenchmark
         };
     }
 
-    private static MethodRun DopRun(string method, double target, double level, SearchOutcome outcome, LlavaModel model, IReadOnlyList<GroupDefinition> groups,
-        IReadOnlyList<TestItem> items, FlopsModel flops)
+    private static MethodRun DopRun(string method, double target, double level, SearchOutcome outcome, LlavaModel model, IReadOnlyList<TestItem> items, FlopsModel flops)
     {
+        // The document's groups, not the spec's: a chosen n_v splits the image group into image_key / image_rest.
+        var groups = GroupDefinition.Of(outcome.Document);
         var policy = PolicyDocumentFactory.ToDepthPolicy(outcome.Document);
         var names = groups.Select(g => g.Name).ToArray();
         var layers = model.Config.Text.NumLayers;
@@ -370,7 +377,8 @@ public static class BaselinesBenchmark
         Console.WriteLine($"# baselines: {(fixture ? "RANDOM-WEIGHT FIXTURE (accuracy is meaningless: the weights are random)" : spec.Model)}");
         Console.WriteLine();
         Console.WriteLine($"spec {spec.SourcePath}; test set {testPath}, N = {items.Count}; {layers} decoder layers, {image} image tokens, {meanTokens:0.0} prompt tokens on average; "
-            + $"machine: {TimeModel.MachineIdentity()}, torch threads {get_num_threads()}; FLOPs convention {spec.Flops.ToString().ToLowerInvariant()}; total {elapsed.TotalMinutes:0.0} min");
+            + $"machine: {TimeModel.MachineIdentity()}, torch threads {get_num_threads()}; FLOPs convention {spec.Flops.ToString().ToLowerInvariant()}; total {elapsed.TotalMinutes:0.0} min"
+            + (spec.Grid.NV is { } nv ? $"; DOP rows searched with grid.n_v = [{string.Join(", ", nv)}] (Table 4 without)" : ""));
         Console.WriteLine();
 
         Console.WriteLine($"## Table 1: exact-match accuracy on the test set (N = {items.Count}) at equal decoder prefill FLOPs");

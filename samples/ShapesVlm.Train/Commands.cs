@@ -74,7 +74,7 @@ internal static class Commands
         torch.set_num_threads(options.Threads);
         torch.manual_seed(options.Seed);
         var tokenizer = ShapesTokenizer.Load(options.Out);
-        var shape = ModelShape.Preset(options.Size) with { Vocab = tokenizer.VocabSize, ImageTokenIndex = tokenizer.ImageTokenId };
+        var shape = options.ModelShape(tokenizer);
         using var model = new LlavaForTraining(shape);
         var fromCheckpoint = File.Exists(Path.Combine(options.Checkpoint, CheckpointTensors.SingleFileName));
         if (fromCheckpoint)
@@ -148,7 +148,7 @@ internal static class Commands
             var pass = agree == validation.Records.Count;
             failures += pass ? 0 : 1;
             Trainer.Log(string.Create(CultureInfo.InvariantCulture,
-                $"shipped {options.Out} (bf16 storage, fp32 compute): argmax agrees at every answer position on {agree}/{validation.Records.Count} validation samples; max |logit diff| {worst:F3} -> {(pass ? "PASS" : "FAIL")}"));
+                $"shipped {options.Out} (as stored, fp32 compute): argmax agrees at every answer position on {agree}/{validation.Records.Count} validation samples; max |logit diff| {worst:F3} -> {(pass ? "PASS" : "FAIL")}"));
         }
 
         return failures == 0 ? 0 : 1;

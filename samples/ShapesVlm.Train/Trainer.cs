@@ -21,25 +21,33 @@ internal sealed class Trainer(TrainingOptions options)
         torch.set_num_threads(options.Threads);
         torch.manual_seed(options.Seed);
         var tokenizer = ShapesTokenizer.Load(options.Out);
-        var shape = ModelShape.Preset(options.Size) with { Vocab = tokenizer.VocabSize, ImageTokenIndex = tokenizer.ImageTokenId };
+        var shape = options.ModelShape(tokenizer);
         var heldOut = HeldOut(options);
-        var batches = new TrainingBatches(tokenizer, (ulong)options.Seed, heldOut, options.ImagesPerBatch, options.QuestionsPerImage);
+        var batches = new TrainingBatches(tokenizer, (ulong)options.Seed, heldOut, options.ImagesPerBatch, options.QuestionsPerImage, options.LeftOfRepeats);
         var encoder = new PromptEncoder(tokenizer);
         var preprocessor = ImagePreprocessor.FromJson(shape.PreprocessorJson(), "preprocessor_config.json");
         var validation = HeldOutSet.Load(Path.Combine(options.Data, "validation.jsonl"), preprocessor);
 
         using var model = new LlavaForTraining(shape);
+        if (options.VisionPositionInit == "sincos")
+        {
+            // After the model's own init (which is unchanged) and before the aux heads, so the run stays seed-deterministic.
+            using var noGrad = no_grad();
+            using var table = SinCosPositions.Table(shape.ImageSize / shape.PatchSize, shape.VisionHidden);
+            model.named_parameters().Single(p => p.name == "vision_tower.vision_model.embeddings.position_embedding.weight").parameter.copy_(table);
+        }
+
         // Training-only dense supervision of the vision pathway (not exported); created after the model so its init is unchanged.
         using var aux = options.AuxPatchLoss > 0 || options.AuxProjectorLoss > 0 || options.AuxRelationLoss > 0 || options.AuxAttributeLoss > 0 ? new AuxHeads(shape) : null;
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter))
             .Concat(AuxParameters(aux)).ToList();
         var count = model.parameters().Sum(p => p.numel());
-        Log($"model: size {options.Size}, {count:N0} parameters; decoder d={shape.Hidden} L={shape.Layers} H={shape.Heads}/{shape.KeyValueHeads} "
+        Log($"model: size {options.Size}, {count:N0} parameters; decoder d={shape.Hidden} L={shape.Layers} H={shape.Heads}/{shape.KeyValueHeads} rope θ={shape.RopeTheta:G} "
             + $"mlp={shape.Intermediate}; vision d={shape.VisionHidden} L={shape.VisionLayers} H={shape.VisionHeads} mlp={shape.VisionIntermediate}; "
-            + $"{shape.NumPatches} image tokens; threads {torch.get_num_threads()}");
+            + $"{shape.NumPatches} image tokens, vision positions {options.VisionPositionInit}; threads {torch.get_num_threads()}");
         Log($"schedule: {options.Steps} steps x {options.ImagesPerBatch} images (<= {options.QuestionsPerImage} questions each), lr {options.LearningRate} "
             + $"warmup {options.WarmupSteps}, cosine to {options.MinLearningRateRatio}x, wd {options.WeightDecay}, clip {options.GradClip}, limit {options.Minutes} min; "
-            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}, aux relation loss {options.AuxRelationLoss}, aux attribute loss {options.AuxAttributeLoss}");
+            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}, aux relation loss {options.AuxRelationLoss}, aux attribute loss {options.AuxAttributeLoss}, LeftOf repeats {options.LeftOfRepeats}");
         using var optimizer = new AdamW(trainable, options.WeightDecay);
 
         long step = 0;
@@ -285,7 +293,7 @@ internal sealed class Trainer(TrainingOptions options)
             .Concat(AuxParameters(aux).Select(p => KeyValuePair.Create(p.Name, (Tensor)p.Param))).Concat(optimizer.State());
         SafetensorsWriter.Write(Path.Combine(options.Checkpoint, CheckpointTensors.SingleFileName), tensors, SafetensorsDType.F32);
         var state = new CheckpointState(step, optimizer.StepCount, seconds, options.Size, options.Seed, options.ImagesPerBatch, options.QuestionsPerImage, options.Steps,
-            options.AuxPatchLoss, options.AuxProjectorLoss, options.AuxRelationLoss, options.AuxAttributeLoss);
+            options.AuxPatchLoss, options.AuxProjectorLoss, options.AuxRelationLoss, options.AuxAttributeLoss, options.RopeTheta);
         var path = Path.Combine(options.Checkpoint, StateFile);
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(state));
         File.Move(path + ".tmp", path, overwrite: true);
@@ -296,6 +304,7 @@ internal sealed class Trainer(TrainingOptions options)
     {
         var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(options.Checkpoint, StateFile)))!;
         if (state.AuxPatchLoss != options.AuxPatchLoss || state.AuxProjectorLoss != options.AuxProjectorLoss || state.AuxRelationLoss != options.AuxRelationLoss || state.AuxAttributeLoss != options.AuxAttributeLoss
+            || state.RopeTheta != options.RopeTheta
             || state.Size != options.Size || state.Seed != options.Seed || state.ImagesPerBatch != options.ImagesPerBatch
             || state.QuestionsPerImage != options.QuestionsPerImage || state.TotalSteps != options.Steps)
         {
@@ -319,5 +328,5 @@ internal sealed class Trainer(TrainingOptions options)
         Console.WriteLine($"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {message}");
 
     private sealed record CheckpointState(long Step, long OptimizerSteps, double Seconds, string Size, int Seed, int ImagesPerBatch, int QuestionsPerImage, long TotalSteps,
-        double AuxPatchLoss = 0, double AuxProjectorLoss = 0, double AuxRelationLoss = 0, double AuxAttributeLoss = 0);
+        double AuxPatchLoss = 0, double AuxProjectorLoss = 0, double AuxRelationLoss = 0, double AuxAttributeLoss = 0, double RopeTheta = 10000.0);
 }

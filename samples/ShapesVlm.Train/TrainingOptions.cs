@@ -34,6 +34,24 @@ internal sealed record TrainingOptions
     public double AuxRelationLoss { get; init; }
     public double AuxAttributeLoss { get; init; }
 
+    /// <summary>
+    /// RoPE base of the decoder (<c>rope_theta</c> in config.json). Why it is an option: with head dim 24 and θ = 10⁴ only
+    /// 4 of the 12 rotary frequency pairs turn less than ~0.7 rad over the ~165 tokens between an image token and the
+    /// answer position, so content-only lookups of image tokens have 8 dims a head to work with; θ = 5·10⁵ (Llama 3's
+    /// value) leaves 7 pairs nearly position-free. Default 10⁴ keeps earlier commands reproducible.
+    /// </summary>
+    public double RopeTheta { get; init; } = 10000.0;
+
+    /// <summary>Initial vision position embedding: <c>random</c> (N(0, 0.02), the default) or <c>sincos</c> (<see cref="Modules.SinCosPositions"/>).</summary>
+    public string VisionPositionInit { get; init; } = "random";
+
+    /// <summary>How many times a LeftOf question's rows enter a batch (a loss weight; see <see cref="TrainingBatches"/>).</summary>
+    public int LeftOfRepeats { get; init; } = 1;
+
+    /// <summary>The model shape these options train: the size preset with the tokenizer's vocabulary and the RoPE base.</summary>
+    public ModelShape ModelShape(ShapesVlm.Data.ShapesTokenizer tokenizer) =>
+        Train.ModelShape.Preset(Size) with { Vocab = tokenizer.VocabSize, ImageTokenIndex = tokenizer.ImageTokenId, RopeTheta = RopeTheta };
+
     public static TrainingOptions Parse(IReadOnlyList<string> args, out string mode, out string? argument)
     {
         var o = new TrainingOptions();
@@ -73,6 +91,9 @@ internal sealed record TrainingOptions
                 "--aux-pretrain-steps" => o with { AuxPretrainSteps = L() },
                 "--aux-relation-loss" => o with { AuxRelationLoss = D() },
                 "--aux-attribute-loss" => o with { AuxAttributeLoss = D() },
+                "--rope-theta" => o with { RopeTheta = D() },
+                "--left-of-repeats" => o with { LeftOfRepeats = Math.Max(1, (int)L()) },
+                "--vision-position-init" => o with { VisionPositionInit = PositionInit(Next()) },
                 "--eval" => SetMode(o, "eval", Next(), ref mode, ref argument),
                 "--check" => SetMode(o, "check", null, ref mode, ref argument),
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
@@ -81,6 +102,9 @@ internal sealed record TrainingOptions
 
         return o;
     }
+
+    private static string PositionInit(string value) =>
+        value is "random" or "sincos" ? value : throw new ArgumentException($"--vision-position-init takes random or sincos, not '{value}'");
 
     private static TrainingOptions SetMode(TrainingOptions o, string newMode, string? value, ref string mode, ref string? argument)
     {

@@ -23,7 +23,7 @@ public static class PolicyPricing
 
     public static PolicyCost FlopsCost(PolicyDocument document)
     {
-        var groups = document.Groups.Select(g => new GroupDefinition(g.Name, g.Source, g.Prunable, g.ImageFraction)).ToArray();
+        var groups = GroupDefinition.Of(document);
         var layout = new MeanLayout(groups, document.Groups.Select(g => g.MeanTokens).ToArray(), document.Groups.Select(g => g.MeanAlwaysKept).ToArray());
         var convention = document.Flops.Convention == "paper" ? FlopsConvention.Paper : FlopsConvention.Gqa;
         return new PolicyCost(new FlopsCostModel(new FlopsModel(TextConfigOf(document.Model), convention)), layout, document.Model.NumLayers);

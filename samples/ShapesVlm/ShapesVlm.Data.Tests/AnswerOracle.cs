@@ -28,17 +28,9 @@ internal static partial class AnswerOracle
             var anchors = shapes.Where(s => ColorName(s.Color) == m.Groups[1].Value).ToArray();
             Assert.Single(anchors);
             var anchor = anchors[0];
-            Shape? best = null;
-            foreach (var s in shapes)
-            {
-                if (s.Row == anchor.Row && s.Col < anchor.Col && (best is null || s.Col > best.Col))
-                {
-                    best = s;
-                }
-            }
-
-            Assert.NotNull(best);
-            return KindName(best.Kind);
+            var neighbours = shapes.Where(s => s.Row == anchor.Row && s.Col + 1 == anchor.Col).ToArray();
+            Assert.Single(neighbours);
+            return KindName(neighbours[0].Kind);
         }
 
         if ((m = ExistsRegex().Match(question)).Success)

@@ -16,9 +16,15 @@ public static class QuestionGenerator
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
-    /// <summary>The shape in the nearest occupied cell left of <paramref name="anchor"/> in its row, if any.</summary>
-    public static Shape? NearestLeft(Scene scene, Shape anchor) =>
-        scene.Shapes.Where(s => s.Row == anchor.Row && s.Col < anchor.Col).MaxBy(s => s.Col);
+    /// <summary>
+    /// The shape in the cell directly left of <paramref name="anchor"/> (same row, one column left), if that cell is
+    /// occupied. Why the adjacent cell and not the nearest shape further along the row (the meaning until 2026-11-26):
+    /// "directly left" says adjacent, and "nearest occupied cell in the row" is an arg-max over a variable distance that
+    /// the 4-layer vision tower never learnt (its left-neighbour head stalled at 75 % and capped LeftOf at ~54 %);
+    /// the adjacent cell is a fixed offset (two patches) that attention with learned or rotary positions reads directly.
+    /// </summary>
+    public static Shape? DirectlyLeft(Scene scene, Shape anchor) =>
+        scene.Shapes.SingleOrDefault(s => s.Row == anchor.Row && s.Col == anchor.Col - 1);
 
     private static Question? TryColorOf(Scene scene, SplitMix64 rng)
     {
@@ -42,7 +48,7 @@ public static class QuestionGenerator
     private static Question? TryLeftOf(Scene scene, SplitMix64 rng)
     {
         var anchors = scene.Shapes
-            .Where(a => scene.Shapes.Count(s => s.Color == a.Color) == 1 && NearestLeft(scene, a) is not null)
+            .Where(a => scene.Shapes.Count(s => s.Color == a.Color) == 1 && DirectlyLeft(scene, a) is not null)
             .ToArray();
         if (anchors.Length == 0)
         {
@@ -50,7 +56,7 @@ public static class QuestionGenerator
         }
 
         var anchor = rng.Pick(anchors);
-        var left = NearestLeft(scene, anchor)!;
+        var left = DirectlyLeft(scene, anchor)!;
         return new Question { Type = QuestionType.LeftOf, Text = QuestionText.LeftOf(anchor.Color), Answer = TaskWords.Name(left.Kind) };
     }
 

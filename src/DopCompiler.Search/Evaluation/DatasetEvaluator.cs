@@ -16,7 +16,7 @@ public static class DatasetEvaluator
     public static IReadOnlyList<GroupDefinition> GroupsOf(PolicyDocument? policy) =>
         policy is null
             ? [new("system", "system", false), new("image", "image", true), new("text", "text", false)]
-            : policy.Groups.Select(g => new GroupDefinition(g.Name, g.Source, g.Prunable, g.ImageFraction)).ToArray();
+            : GroupDefinition.Of(policy);
 
     public static DatasetEvaluation Run(string modelFolder, string dataPath, PolicyDocument? policy, int? limit, int maxNewTokens, ISearchProgress progress,
         CancellationToken cancellation = default)
