@@ -234,7 +234,7 @@ internal static class PatchLabels
 
     public static int Label(Shape shape) => 1 + ((int)shape.Kind * 4) + (int)shape.Color;
 
-    /// <summary>Classes of the left-neighbour target: none, or the kind of the nearest shape left in the row.</summary>
+    /// <summary>Classes of the left-neighbour target: none, or the kind of the shape in the cell directly left.</summary>
     public const int LeftClasses = 1 + 3;
 
     /// <summary>Classes of the count target: how many shapes of the patch's own kind the scene holds (1..6; 0 unused).</summary>

@@ -47,7 +47,7 @@ internal sealed class Trainer(TrainingOptions options)
             + $"{shape.NumPatches} image tokens, vision positions {options.VisionPositionInit}; threads {torch.get_num_threads()}");
         Log($"schedule: {options.Steps} steps x {options.ImagesPerBatch} images (<= {options.QuestionsPerImage} questions each), lr {options.LearningRate} "
             + $"warmup {options.WarmupSteps}, cosine to {options.MinLearningRateRatio}x, wd {options.WeightDecay}, clip {options.GradClip}, limit {options.Minutes} min; "
-            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}, aux relation loss {options.AuxRelationLoss}, aux attribute loss {options.AuxAttributeLoss}, LeftOf repeats {options.LeftOfRepeats}");
+            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}, aux relation loss {options.AuxRelationLoss} (neighbour weight {options.AuxLeftNeighbourWeight}), aux attribute loss {options.AuxAttributeLoss}, LeftOf repeats {options.LeftOfRepeats}");
         using var optimizer = new AdamW(trainable, options.WeightDecay);
 
         long step = 0;
@@ -106,7 +106,7 @@ internal sealed class Trainer(TrainingOptions options)
 
                     if (options.AuxRelationLoss > 0)
                     {
-                        auxLoss = auxLoss + (options.AuxRelationLoss * aux.RelationLoss(projectedFeatures, batch.RelationLabels!));
+                        auxLoss = auxLoss + (options.AuxRelationLoss * aux.RelationLoss(projectedFeatures, batch.RelationLabels!, options.AuxLeftNeighbourWeight));
                         var (leftAccuracy, countAccuracy) = aux.RelationAccuracy(projectedFeatures, batch.RelationLabels!);
                         windowLeftAccuracy += leftAccuracy;
                         windowCountAccuracy += countAccuracy;

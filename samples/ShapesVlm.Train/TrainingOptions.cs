@@ -48,6 +48,9 @@ internal sealed record TrainingOptions
     /// <summary>How many times a LeftOf question's rows enter a batch (a loss weight; see <see cref="TrainingBatches"/>).</summary>
     public int LeftOfRepeats { get; init; } = 1;
 
+    /// <summary>Weight of the left-neighbour head's "a shape is there" classes against "none" (see <see cref="Modules.AuxHeads.RelationLoss"/>).</summary>
+    public double AuxLeftNeighbourWeight { get; init; } = 1.0;
+
     /// <summary>The model shape these options train: the size preset with the tokenizer's vocabulary and the RoPE base.</summary>
     public ModelShape ModelShape(ShapesVlm.Data.ShapesTokenizer tokenizer) =>
         Train.ModelShape.Preset(Size) with { Vocab = tokenizer.VocabSize, ImageTokenIndex = tokenizer.ImageTokenId, RopeTheta = RopeTheta };
@@ -92,6 +95,7 @@ internal sealed record TrainingOptions
                 "--aux-relation-loss" => o with { AuxRelationLoss = D() },
                 "--aux-attribute-loss" => o with { AuxAttributeLoss = D() },
                 "--rope-theta" => o with { RopeTheta = D() },
+                "--aux-left-neighbour-weight" => o with { AuxLeftNeighbourWeight = D() },
                 "--left-of-repeats" => o with { LeftOfRepeats = Math.Max(1, (int)L()) },
                 "--vision-position-init" => o with { VisionPositionInit = PositionInit(Next()) },
                 "--eval" => SetMode(o, "eval", Next(), ref mode, ref argument),
