@@ -131,12 +131,7 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
             var vqa = sample.Sample;
             labels.AddRange(PatchLabels.Of(vqa.Scene));
             relations.AddRange(PatchLabels.Relations(vqa.Scene));
-            var primary = _encoder.Rows(image, vqa.Prompt, vqa.Question.Answer, vqa.Question.Type);
-            for (var r = 0; r < (vqa.Question.Type == QuestionType.LeftOf ? leftOfRepeats : 1); r++)
-            {
-                questions.Add(primary);
-            }
-
+            AddRows(vqa.Prompt, vqa.Question.Answer, vqa.Question.Type);
             // More questions about the same scene: the image's prefix is computed once, so each costs only its suffix.
             var rng = new SplitMix64(SplitMix64.Derive(_extraSeed, (ulong)i));
             var asked = new HashSet<string>(StringComparer.Ordinal) { vqa.Question.Text };
@@ -153,17 +148,21 @@ internal sealed class TrainingBatches(ShapesTokenizer tokenizer, ulong seed, IEn
                 var extra = vqa with { Question = question };
                 if (!_stream.IsHeldOut(extra))
                 {
-                    var rows = _encoder.Rows(image, extra.Prompt, question.Answer, type);
-                    for (var r = 0; r < (type == QuestionType.LeftOf ? leftOfRepeats : 1); r++)
-                    {
-                        questions.Add(rows);
-                    }
-
+                    AddRows(extra.Prompt, question.Answer, type);
                     added++;
                 }
             }
 
             image++;
+        }
+
+        void AddRows(string prompt, string answer, QuestionType type)
+        {
+            var rows = _encoder.Rows(image, prompt, answer, type);
+            for (var r = 0; r < (type == QuestionType.LeftOf ? leftOfRepeats : 1); r++)
+            {
+                questions.Add(rows);
+            }
         }
 
         return new HostBatch { Images = image, Pixels = [.. pixels], PrefixIds = _encoder.Prefix, Questions = questions, PatchLabels = [.. labels], RelationLabels = [.. relations] };

@@ -1,3 +1,4 @@
+using System.Reflection;
 using DopCompiler.Search.Evaluation;
 
 namespace DopCompiler.Search.Tests;
@@ -27,14 +28,7 @@ public sealed class ShippedSampleModelTests
         Assert.True(result.PerType["CountOf"].Correct >= 11, $"CountOf {result.PerType["CountOf"].Correct}/12");
     }
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DopCompiler.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repository root (DopCompiler.sln) not found above " + AppContext.BaseDirectory);
-    }
+    // Recorded at build time (DopRepoRoot), as the Tasks and Package tests do.
+    private static string RepoRoot() =>
+        typeof(ShippedSampleModelTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!;
 }

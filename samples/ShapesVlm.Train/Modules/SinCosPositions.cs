@@ -21,6 +21,7 @@ internal static class SinCosPositions
         }
 
         var quarter = dim / 4;
+        var omegas = Enumerable.Range(0, quarter).Select(k => 1.0 / Math.Pow(10000.0, (double)k / quarter)).ToArray();
         var table = new float[(1 + (side * side)) * dim];
         for (var y = 0; y < side; y++)
         {
@@ -29,7 +30,7 @@ internal static class SinCosPositions
                 var row = 1 + (y * side) + x;
                 for (var k = 0; k < quarter; k++)
                 {
-                    var omega = 1.0 / Math.Pow(10000.0, (double)k / quarter);
+                    var omega = omegas[k];
                     table[(row * dim) + k] = (float)Math.Sin(y * omega);
                     table[(row * dim) + quarter + k] = (float)Math.Cos(y * omega);
                     table[(row * dim) + (2 * quarter) + k] = (float)Math.Sin(x * omega);

@@ -5,6 +5,7 @@ namespace DopCompiler.Model.Modules;
 
 /// <summary>
 /// Tensor arithmetic that keeps its <see cref="Scalar"/> operands alive until the native call returns.
+/// (<c>a - b</c> of two tensors needs no helper: TorchSharp's <c>sub(Tensor)</c> passes no Scalar.)
 /// </summary>
 /// <remarks>
 /// Why: TorchSharp 0.107 turns <c>a + b</c> into <c>add(b, alpha: 1)</c> and <c>1.7 * y</c> into <c>mul(1.7)</c> with a
@@ -21,9 +22,6 @@ public static class ScalarSafe
         using var one = 1.ToScalar();
         return a.add(b, one);
     }
-
-    /// <summary>a − b (TorchSharp's sub of two tensors takes no Scalar; here for symmetry with <see cref="Plus"/>).</summary>
-    public static Tensor Minus(this Tensor a, Tensor b) => a.sub(b);
 
     /// <summary>a += b, in place.</summary>
     public static Tensor PlusInPlace(this Tensor a, Tensor b)

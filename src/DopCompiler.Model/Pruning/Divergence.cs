@@ -1,4 +1,3 @@
-using DopCompiler.Model.Modules;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Pruning;
@@ -14,7 +13,7 @@ public static class Divergence
     {
         using var scope = NewDisposeScope();
         var p = originalLogProbs.exp();
-        var perPosition = (p * originalLogProbs.Minus(prunedLogProbs)).sum(-1); // [k]
+        var perPosition = (p * (originalLogProbs - prunedLogProbs)).sum(-1); // [k]
         return perPosition.mean().item<double>();
     }
 }
