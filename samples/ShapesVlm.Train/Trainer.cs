@@ -39,22 +39,24 @@ internal sealed class Trainer(TrainingOptions options)
 
         // Training-only dense supervision of the vision pathway (not exported); created after the model so its init is unchanged.
         using var aux = options.AuxPatchLoss > 0 || options.AuxProjectorLoss > 0 || options.AuxRelationLoss > 0 || options.AuxAttributeLoss > 0 ? new AuxHeads(shape) : null;
+        using var decoderLeft = options.AuxDecoderLeftLoss > 0 ? new DecoderLeftHead(shape, options.AuxDecoderLeftLayer) : null;
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter))
-            .Concat(AuxParameters(aux)).ToList();
+            .Concat(AuxParameters(aux, decoderLeft)).ToList();
         var count = model.parameters().Sum(p => p.numel());
         Log($"model: size {options.Size}, {count:N0} parameters; decoder d={shape.Hidden} L={shape.Layers} H={shape.Heads}/{shape.KeyValueHeads} rope θ={shape.RopeTheta:G} "
             + $"mlp={shape.Intermediate}; vision d={shape.VisionHidden} L={shape.VisionLayers} H={shape.VisionHeads} mlp={shape.VisionIntermediate}; "
             + $"{shape.NumPatches} image tokens, vision positions {options.VisionPositionInit}; threads {torch.get_num_threads()}");
         Log($"schedule: {options.Steps} steps x {options.ImagesPerBatch} images (<= {options.QuestionsPerImage} questions each), lr {options.LearningRate} "
             + $"warmup {options.WarmupSteps}, cosine to {options.MinLearningRateRatio}x, wd {options.WeightDecay}, clip {options.GradClip}, limit {options.Minutes} min; "
-            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}, aux relation loss {options.AuxRelationLoss} (neighbour weight {options.AuxLeftNeighbourWeight}), aux attribute loss {options.AuxAttributeLoss}, LeftOf repeats {options.LeftOfRepeats}");
+            + $"aux patch loss {options.AuxPatchLoss}, aux projector loss {options.AuxProjectorLoss}, aux pretrain steps {options.AuxPretrainSteps}, aux relation loss {options.AuxRelationLoss} (neighbour weight {options.AuxLeftNeighbourWeight}), aux attribute loss {options.AuxAttributeLoss}, LeftOf repeats {options.LeftOfRepeats}, "
+            + $"aux decoder left loss {options.AuxDecoderLeftLoss} after layer {options.AuxDecoderLeftLayer}");
         using var optimizer = new AdamW(trainable, options.WeightDecay);
 
         long step = 0;
         double previousSeconds = 0;
         if (options.Resume && File.Exists(Path.Combine(options.Checkpoint, StateFile)))
         {
-            (step, previousSeconds) = LoadCheckpoint(model, aux, optimizer);
+            (step, previousSeconds) = LoadCheckpoint(model, aux, decoderLeft, optimizer);
             Log($"resumed at step {step} ({previousSeconds / 60:F1} min already trained)");
         }
 
@@ -68,7 +70,7 @@ internal sealed class Trainer(TrainingOptions options)
         var lastValidation = Elapsed();
         var lastCheckpoint = Elapsed();
         var windowClock = Stopwatch.StartNew();
-        double windowLoss = 0, windowAuxLoss = 0, windowPatchAccuracy = 0, windowLeftAccuracy = 0, windowCountAccuracy = 0;
+        double windowLoss = 0, windowAuxLoss = 0, windowPatchAccuracy = 0, windowLeftAccuracy = 0, windowCountAccuracy = 0, windowDecoderLeft = 0, windowDecoderNeighbours = 0;
         long windowQuestions = 0, windowSteps = 0;
         var stepsAtStart = step;
         var stoppedEarly = false;
@@ -87,9 +89,19 @@ internal sealed class Trainer(TrainingOptions options)
             using (var scope = NewDisposeScope())
             {
                 using var batch = host.ToTensors(shape.ImageSize, tokenizer.PadId);
-                var logits = model.AnswerLogits(batch, out var visionFeatures, out var projectedFeatures);
+                var logits = model.AnswerLogits(batch, decoderLeft?.AfterLayer ?? 0, out var visionFeatures, out var projectedFeatures, out var imageStates);
                 var loss = nn.functional.cross_entropy(logits, batch.Targets);
                 windowLoss += loss.item<float>();
+                if (decoderLeft is not null)
+                {
+                    var decoderLeftLoss = options.AuxDecoderLeftLoss * decoderLeft.Loss(imageStates!, batch.RelationLabels!, options.AuxLeftNeighbourWeight);
+                    windowAuxLoss += decoderLeftLoss.item<float>();
+                    var (all, neighbours) = decoderLeft.Accuracy(imageStates!, batch.RelationLabels!);
+                    windowDecoderLeft += all;
+                    windowDecoderNeighbours += neighbours;
+                    loss = loss + decoderLeftLoss;
+                }
+
                 if (aux is not null)
                 {
                     var auxLoss = zeros(1).sum();
@@ -137,13 +149,15 @@ internal sealed class Trainer(TrainingOptions options)
                 var eta = TimeSpan.FromSeconds(perStep * (options.Steps - step));
                 lastLoss = windowLoss / windowSteps;
                 Log(string.Create(CultureInfo.InvariantCulture,
-                    $"step {step}/{options.Steps} loss {lastLoss:F4}{(aux is null ? "" : $" aux {windowAuxLoss / windowSteps:F4} patch acc {100 * windowPatchAccuracy / windowSteps:F1}%")}{(options.AuxRelationLoss > 0 ? $" left acc {100 * windowLeftAccuracy / windowSteps:F1}% count acc {100 * windowCountAccuracy / windowSteps:F1}%" : "")} lr {lr:E2} {windowQuestions / seconds:F1} q/s {windowSteps * options.ImagesPerBatch / seconds:F1} img/s "
+                    $"step {step}/{options.Steps} loss {lastLoss:F4}{(aux is null ? "" : $" aux {windowAuxLoss / windowSteps:F4} patch acc {100 * windowPatchAccuracy / windowSteps:F1}%")}{(options.AuxRelationLoss > 0 ? $" left acc {100 * windowLeftAccuracy / windowSteps:F1}% count acc {100 * windowCountAccuracy / windowSteps:F1}%" : "")}{(decoderLeft is null ? "" : $" decoder left acc {100 * windowDecoderLeft / windowSteps:F1}% (neighbours {100 * windowDecoderNeighbours / windowSteps:F1}%)")} lr {lr:E2} {windowQuestions / seconds:F1} q/s {windowSteps * options.ImagesPerBatch / seconds:F1} img/s "
                     + $"elapsed {TimeSpan.FromSeconds(Elapsed()):hh\\:mm\\:ss} eta {eta:hh\\:mm\\:ss}"));
                 windowLoss = 0;
                 windowAuxLoss = 0;
                 windowPatchAccuracy = 0;
                 windowLeftAccuracy = 0;
                 windowCountAccuracy = 0;
+                windowDecoderLeft = 0;
+                windowDecoderNeighbours = 0;
                 windowQuestions = 0;
                 windowSteps = 0;
                 windowClock.Restart();
@@ -163,12 +177,12 @@ internal sealed class Trainer(TrainingOptions options)
 
             if (Elapsed() - lastCheckpoint > options.CheckpointEveryMinutes * 60)
             {
-                SaveCheckpoint(model, aux, optimizer, step, Elapsed());
+                SaveCheckpoint(model, aux, decoderLeft, optimizer, step, Elapsed());
                 lastCheckpoint = Elapsed();
             }
         }
 
-        SaveCheckpoint(model, aux, optimizer, step, Elapsed());
+        SaveCheckpoint(model, aux, decoderLeft, optimizer, step, Elapsed());
         Log($"training done: step {step}, {TimeSpan.FromSeconds(Elapsed()):hh\\:mm\\:ss} of training, last logged loss {lastLoss:F4}{(stoppedEarly ? " (stopped by the time limit)" : "")}");
         Log($"validation (training module): {QuickAccuracy(model, validation, encoder, shape, tokenizer.PadId)}");
         var metadata = new Dictionary<string, string>
@@ -282,29 +296,30 @@ internal sealed class Trainer(TrainingOptions options)
         }
     }
 
-    /// <summary>The aux heads' parameters, named <c>aux.*</c> (none without aux losses).</summary>
-    private static IEnumerable<(string Name, Parameter Param)> AuxParameters(AuxHeads? aux) =>
-        aux is null ? [] : aux.named_parameters().Select(p => ("aux." + p.name, p.parameter));
+    /// <summary>The aux heads' parameters, named <c>aux.*</c> and <c>aux_decoder.*</c> (none without aux losses).</summary>
+    private static IEnumerable<(string Name, Parameter Param)> AuxParameters(AuxHeads? aux, DecoderLeftHead? decoderLeft = null) =>
+        (aux is null ? [] : aux.named_parameters().Select(p => ("aux." + p.name, p.parameter)))
+            .Concat(decoderLeft is null ? [] : decoderLeft.named_parameters().Select(p => ("aux_decoder." + p.name, p.parameter)));
 
-    private void SaveCheckpoint(LlavaForTraining model, AuxHeads? aux, AdamW optimizer, long step, double seconds)
+    private void SaveCheckpoint(LlavaForTraining model, AuxHeads? aux, DecoderLeftHead? decoderLeft, AdamW optimizer, long step, double seconds)
     {
         Directory.CreateDirectory(options.Checkpoint);
         var tensors = model.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter))
-            .Concat(AuxParameters(aux).Select(p => KeyValuePair.Create(p.Name, (Tensor)p.Param))).Concat(optimizer.State());
+            .Concat(AuxParameters(aux, decoderLeft).Select(p => KeyValuePair.Create(p.Name, (Tensor)p.Param))).Concat(optimizer.State());
         SafetensorsWriter.Write(Path.Combine(options.Checkpoint, CheckpointTensors.SingleFileName), tensors, SafetensorsDType.F32);
         var state = new CheckpointState(step, optimizer.StepCount, seconds, options.Size, options.Seed, options.ImagesPerBatch, options.QuestionsPerImage, options.Steps,
-            options.AuxPatchLoss, options.AuxProjectorLoss, options.AuxRelationLoss, options.AuxAttributeLoss, options.RopeTheta);
+            options.AuxPatchLoss, options.AuxProjectorLoss, options.AuxRelationLoss, options.AuxAttributeLoss, options.RopeTheta, options.AuxDecoderLeftLoss);
         var path = Path.Combine(options.Checkpoint, StateFile);
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(state));
         File.Move(path + ".tmp", path, overwrite: true);
         Log($"checkpoint saved at step {step}");
     }
 
-    private (long Step, double Seconds) LoadCheckpoint(LlavaForTraining model, AuxHeads? aux, AdamW optimizer)
+    private (long Step, double Seconds) LoadCheckpoint(LlavaForTraining model, AuxHeads? aux, DecoderLeftHead? decoderLeft, AdamW optimizer)
     {
         var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(options.Checkpoint, StateFile)))!;
         if (state.AuxPatchLoss != options.AuxPatchLoss || state.AuxProjectorLoss != options.AuxProjectorLoss || state.AuxRelationLoss != options.AuxRelationLoss || state.AuxAttributeLoss != options.AuxAttributeLoss
-            || state.RopeTheta != options.RopeTheta
+            || state.RopeTheta != options.RopeTheta || state.AuxDecoderLeftLoss != options.AuxDecoderLeftLoss
             || state.Size != options.Size || state.Seed != options.Seed || state.ImagesPerBatch != options.ImagesPerBatch
             || state.QuestionsPerImage != options.QuestionsPerImage || state.TotalSteps != options.Steps)
         {
@@ -314,7 +329,7 @@ internal sealed class Trainer(TrainingOptions options)
         using var tensors = CheckpointTensors.Open(options.Checkpoint);
         using var noGrad = no_grad();
         foreach (var (name, tensor) in model.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter))
-            .Concat(AuxParameters(aux).Select(p => KeyValuePair.Create(p.Name, (Tensor)p.Param))).Concat(optimizer.State()))
+            .Concat(AuxParameters(aux, decoderLeft).Select(p => KeyValuePair.Create(p.Name, (Tensor)p.Param))).Concat(optimizer.State()))
         {
             using var loaded = tensors.Load(name);
             tensor.copy_(loaded);
@@ -328,5 +343,5 @@ internal sealed class Trainer(TrainingOptions options)
         Console.WriteLine($"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {message}");
 
     private sealed record CheckpointState(long Step, long OptimizerSteps, double Seconds, string Size, int Seed, int ImagesPerBatch, int QuestionsPerImage, long TotalSteps,
-        double AuxPatchLoss = 0, double AuxProjectorLoss = 0, double AuxRelationLoss = 0, double AuxAttributeLoss = 0, double RopeTheta = 10000.0);
+        double AuxPatchLoss = 0, double AuxProjectorLoss = 0, double AuxRelationLoss = 0, double AuxAttributeLoss = 0, double RopeTheta = 10000.0, double AuxDecoderLeftLoss = 0);
 }

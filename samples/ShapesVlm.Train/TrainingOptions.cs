@@ -51,6 +51,12 @@ internal sealed record TrainingOptions
     /// <summary>Weight of the left-neighbour head's "a shape is there" classes against "none" (see <see cref="Modules.AuxHeads.RelationLoss"/>).</summary>
     public double AuxLeftNeighbourWeight { get; init; } = 1.0;
 
+    /// <summary>Weight of the decoder-side left-neighbour loss (<see cref="Modules.DecoderLeftHead"/>); 0 = no such head.</summary>
+    public double AuxDecoderLeftLoss { get; init; }
+
+    /// <summary>After how many decoder layers <see cref="Modules.DecoderLeftHead"/> reads the image tokens.</summary>
+    public int AuxDecoderLeftLayer { get; init; } = 2;
+
     /// <summary>The model shape these options train: the size preset with the tokenizer's vocabulary and the RoPE base.</summary>
     public ModelShape ModelShape(ShapesVlm.Data.ShapesTokenizer tokenizer) =>
         Train.ModelShape.Preset(Size) with { Vocab = tokenizer.VocabSize, ImageTokenIndex = tokenizer.ImageTokenId, RopeTheta = RopeTheta };
@@ -96,6 +102,8 @@ internal sealed record TrainingOptions
                 "--aux-attribute-loss" => o with { AuxAttributeLoss = D() },
                 "--rope-theta" => o with { RopeTheta = D() },
                 "--aux-left-neighbour-weight" => o with { AuxLeftNeighbourWeight = D() },
+                "--aux-decoder-left-loss" => o with { AuxDecoderLeftLoss = D() },
+                "--aux-decoder-left-layer" => o with { AuxDecoderLeftLayer = (int)L() },
                 "--left-of-repeats" => o with { LeftOfRepeats = Math.Max(1, (int)L()) },
                 "--vision-position-init" => o with { VisionPositionInit = PositionInit(Next()) },
                 "--eval" => SetMode(o, "eval", Next(), ref mode, ref argument),

@@ -86,13 +86,21 @@ internal sealed class LlamaModel : nn.Module
     public Tensor FinalNorm(Tensor h) => norm.Forward(h);
 
     /// <summary>All layers over shared-prefix rows; returns the final (un-normed) prefix and suffix hidden states.</summary>
-    public (Tensor Prefix, Tensor Suffix) Forward(SharedPrefixRows rows)
+    public (Tensor Prefix, Tensor Suffix) Forward(SharedPrefixRows rows) => Forward(rows, 0, out _);
+
+    /// <summary>As <see cref="Forward(SharedPrefixRows)"/>, also returning the prefix states after <paramref name="tapAfterLayer"/> layers (null for 0).</summary>
+    public (Tensor Prefix, Tensor Suffix) Forward(SharedPrefixRows rows, int tapAfterLayer, out Tensor? tappedPrefix)
     {
         var hp = rows.Prefix;
         var hs = rows.Suffix;
-        foreach (var layer in layers)
+        tappedPrefix = null;
+        for (var i = 0; i < layers.Count; i++)
         {
-            (hp, hs) = layer.Forward(hp, hs, rows);
+            (hp, hs) = layers[i].Forward(hp, hs, rows);
+            if (i + 1 == tapAfterLayer)
+            {
+                tappedPrefix = hp;
+            }
         }
 
         return (hp, hs);

@@ -34,7 +34,7 @@ internal sealed class LlavaForTraining : nn.Module
     /// <summary>Logits [Q, S, V] at every suffix row of every question (rows past a question's length are padding).</summary>
     public Tensor SuffixLogits(BatchTensors batch)
     {
-        var hs = DecoderSuffix(batch, out _, out _);
+        var hs = DecoderSuffix(batch, 0, out _, out _, out _);
         return language_model.Logits(hs);
     }
 
@@ -42,9 +42,17 @@ internal sealed class LlavaForTraining : nn.Module
     public Tensor AnswerLogits(BatchTensors batch) => AnswerLogits(batch, out _, out _);
 
     /// <summary>As <see cref="AnswerLogits(BatchTensors)"/>, also returning the vision tower's patch features [B, N, D_v] and the projected ones [B, N, d].</summary>
-    public Tensor AnswerLogits(BatchTensors batch, out Tensor visionFeatures, out Tensor projectedFeatures)
+    public Tensor AnswerLogits(BatchTensors batch, out Tensor visionFeatures, out Tensor projectedFeatures) =>
+        AnswerLogits(batch, 0, out visionFeatures, out projectedFeatures, out _);
+
+    /// <summary>
+    /// As <see cref="AnswerLogits(BatchTensors, out Tensor, out Tensor)"/>, also returning the image tokens' decoder states
+    /// [B, N, d] after <paramref name="tapAfterLayer"/> layers (null for 0), for <see cref="DecoderLeftHead"/>.
+    /// </summary>
+    public Tensor AnswerLogits(BatchTensors batch, int tapAfterLayer, out Tensor visionFeatures, out Tensor projectedFeatures, out Tensor? imageStates)
     {
-        var hs = DecoderSuffix(batch, out visionFeatures, out projectedFeatures);
+        var hs = DecoderSuffix(batch, tapAfterLayer, out visionFeatures, out projectedFeatures, out var tapped);
+        imageStates = tapped?.narrow(1, batch.PrefixIds.shape[0], projectedFeatures.shape[1]);
         var rows = hs.reshape(-1, Shape.Hidden).index_select(0, batch.LossRows); // [R, d]
         return language_model.Logits(rows);
     }
@@ -66,7 +74,7 @@ internal sealed class LlavaForTraining : nn.Module
         base.Dispose(disposing);
     }
 
-    private Tensor DecoderSuffix(BatchTensors batch, out Tensor visionFeatures, out Tensor projectedFeatures)
+    private Tensor DecoderSuffix(BatchTensors batch, int tapAfterLayer, out Tensor visionFeatures, out Tensor projectedFeatures, out Tensor? tappedPrefix)
     {
         var lm = language_model.Model;
         var images = batch.Pixels.shape[0];
@@ -93,7 +101,7 @@ internal sealed class LlavaForTraining : nn.Module
             SuffixSin = sinS,
             SuffixMask = mask,
         };
-        var (_, hs) = lm.Forward(rows);
+        var (_, hs) = lm.Forward(rows, tapAfterLayer, out tappedPrefix);
         return hs; // [Q, S, d]
     }
 
