@@ -58,7 +58,7 @@ public static class GeneratedClassBenchmark
             var policy = PolicyDocumentFactory.ToDepthPolicy(variant.Policy);
             var plans = inputs.Select(i =>
             {
-                var layout = TokenGroupLayout.ForLlava(i.Segments, 1, i.Cls, variant.Generated.Shape.ImageKeyFraction);
+                var layout = TokenGroupLayout.ForLlava(i.Segments, 1, i.Cls, variant.Generated.Shape.ImageKeyFraction, imageRanking: variant.Generated.Shape.ImageRanking);
                 return ExecutionPlan.Build(policy.ToMask(layout.Groups.Select(g => g.Name).ToArray(), model.Config.Text.NumLayers), layout, [i.Segments.Length - 1], model.Rotary);
             }).ToArray();
             var ideal = plans.Select(p => IdealInputs(model, p)).ToArray();

@@ -21,7 +21,7 @@ namespace DopCompiler.Generator
 
         public static readonly DiagnosticDescriptor SchemaVersion = new DiagnosticDescriptor(
             "DOPG003", "DOP policy schema version mismatch",
-            "The policy file '{0}' has schema_version {1}; this generator reads version {2}. Re-run the search (dotnet build -p:DopSearch=always) to regenerate it.",
+            "The policy file '{0}' has schema_version {1}; this generator reads versions {2}. Re-run the search (dotnet build -p:DopSearch=always) to regenerate it.",
             Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
         public static readonly DiagnosticDescriptor InvalidClassName = new DiagnosticDescriptor(

@@ -101,10 +101,10 @@ namespace DopCompiler.Generator
                 return null;
             }
 
-            if (version != PolicySchema.Version)
+            if (!PolicySchema.IsReadable(version))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SchemaVersion, input.Path, input.FileName,
-                    Invariant(version), Invariant(PolicySchema.Version)));
+                    Invariant(version), PolicySchema.ReadableRange));
                 return null;
             }
 
@@ -189,6 +189,11 @@ namespace DopCompiler.Generator
                 {
                     problem = "group 'image_key' has image_fraction " + Invariant(imageKey.ImageFraction) + ", expected a share in (0, 1]";
                 }
+
+                if (problem is null && imageKey.Ranking is not null && imageKey.Ranking != "spread")
+                {
+                    problem = "group 'image_key' has ranking '" + imageKey.Ranking + "', expected 'spread' or none ([CLS] attention)";
+                }
             }
 
             if (problem is not null)
@@ -241,6 +246,7 @@ namespace DopCompiler.Generator
                     KlSamples = document.Divergence.Samples,
                 },
                 ImageKeyFraction = imageKeyFraction,
+                ImageRanking = imageKey?.Ranking,
             };
         }
 

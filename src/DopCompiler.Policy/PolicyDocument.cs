@@ -88,6 +88,12 @@ namespace DopCompiler.Policy
 
         /// <summary>For a [CLS]-ranked image split: the share of image tokens in this group; 0 otherwise.</summary>
         [DataMember(Name = "image_fraction", EmitDefaultValue = false)] public double ImageFraction { get; set; }
+
+        /// <summary>
+        /// For the halves of an image split: the order image tokens are taken in, <c>spread</c> (coarse to fine over the
+        /// patch grid); null (absent) for the vision encoder's [CLS] attention order. Schema version 2.
+        /// </summary>
+        [DataMember(Name = "ranking", EmitDefaultValue = false)] public string? Ranking { get; set; }
     }
 
     [DataContract]

@@ -10,8 +10,39 @@ namespace DopCompiler.Policy
     /// <summary>Reads and writes policy files; the one place that knows their encoding.</summary>
     public static class PolicySchema
     {
-        /// <summary>Bumped on any incompatible change; readers refuse other versions with a clear message.</summary>
-        public const int Version = 1;
+        /// <summary>
+        /// The newest schema version: bumped on any change an older reader would misread; readers refuse versions outside
+        /// <see cref="OldestReadable"/>..<see cref="Version"/> with a clear message. Version 2 added the optional group
+        /// field <c>ranking</c> (<c>spread</c>): a version-1 reader would silently take [CLS] order instead.
+        /// </summary>
+        public const int Version = 2;
+
+        /// <summary>The oldest version readers accept: a version-1 file is a version-2 file without <c>ranking</c>.</summary>
+        public const int OldestReadable = 1;
+
+        /// <summary>
+        /// The version a file with these groups is written with: the oldest that holds everything they use, so files that
+        /// do not use a newer field stay byte-identical and readable by older DopCompilers.
+        /// </summary>
+        public static int VersionFor(System.Collections.Generic.IEnumerable<PolicyGroup> groups)
+        {
+            foreach (var group in groups)
+            {
+                if (group.Ranking != null)
+                {
+                    return 2;
+                }
+            }
+
+            return 1;
+        }
+
+        /// <summary>Whether this DopCompiler reads files of schema version <paramref name="version"/>.</summary>
+        public static bool IsReadable(int version) => version >= OldestReadable && version <= Version;
+
+        /// <summary>The readable versions, for messages ("1–2").</summary>
+        public static string ReadableRange => OldestReadable == Version ? Version.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : OldestReadable.ToString(System.Globalization.CultureInfo.InvariantCulture) + "–" + Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         /// <summary>Deterministic UTF-8 JSON: keys sorted (DataContract order is alphabetical), invariant numbers, indented, no BOM.</summary>
         public static byte[] Serialize(PolicyDocument document)
@@ -63,9 +94,9 @@ namespace DopCompiler.Policy
                 return null;
             }
 
-            if (document.SchemaVersion != Version)
+            if (!IsReadable(document.SchemaVersion))
             {
-                error = "the policy file has schema_version " + document.SchemaVersion + ", this DopCompiler reads version " + Version
+                error = "the policy file has schema_version " + document.SchemaVersion + ", this DopCompiler reads versions " + ReadableRange
                     + "; re-run the search (dotnet build with DopSearch=always) to regenerate it";
                 return null;
             }

@@ -73,7 +73,7 @@ public abstract class DopCompiledModel : IDisposable
 
     /// <summary>
     /// The pruned prefill over prompt embeddings [T, d] laid out as <paramref name="segments"/>; logits [V] at the last
-    /// position. <paramref name="clsAttention"/> ranks image tokens for a [CLS]-split policy; <paramref name="cache"/>
+    /// position. <paramref name="clsAttention"/> ranks image tokens for a [CLS]-split policy (unused by a spread one); <paramref name="cache"/>
     /// (one per layer) receives each layer's kept keys/values for decoding; <paramref name="flops"/>, when given, counts the
     /// matrix-product FLOPs the pruned prefill executes.
     /// </summary>
@@ -81,7 +81,7 @@ public abstract class DopCompiledModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         using var noGrad = no_grad();
-        var layout = TokenGroupLayout.ForLlava(segments, 1, clsAttention, Shape.ImageKeyFraction);
+        var layout = TokenGroupLayout.ForLlava(segments, 1, clsAttention, Shape.ImageKeyFraction, imageRanking: Shape.ImageRanking);
         lock (_gate)
         {
             var program = ProgramFor(layout);

@@ -34,6 +34,12 @@ public sealed record DopModelShape
     /// <summary>Share of image tokens in <c>image_key</c> for a [CLS]-ranked split; null when the image is one group.</summary>
     public double? ImageKeyFraction { get; init; }
 
+    /// <summary>
+    /// The order the split takes image tokens in (<see cref="DopCompiler.Model.Pruning.ImageTokenOrder"/>): <c>cls</c>
+    /// (the vision encoder's [CLS] attention, the default) or <c>spread</c> (coarse to fine over the patch grid).
+    /// </summary>
+    public string ImageRanking { get; init; } = DopCompiler.Model.Pruning.ImageTokenOrder.ClsWord;
+
     /// <summary>Throws <see cref="DopException"/> (DOP006) listing every way <paramref name="config"/> differs from this shape.</summary>
     public void Check(ModelConfig config, string modelDirectory)
     {

@@ -56,7 +56,7 @@ public static class DopSearch
                 TokenCountCurve? countCurve = null;
                 if (tokenCounts is not null)
                 {
-                    // n_v varied alone (§3): only the top n_v image tokens by [CLS] attention enter the decoder.
+                    // n_v varied alone (§3): only the first n_v image tokens in the ranking order enter the decoder.
                     var evaluator = new PolicyEvaluator(context, statistics);
                     var kl = new double[tokenCounts.Length];
                     for (var i = 0; i < tokenCounts.Length; i++)
@@ -195,6 +195,7 @@ public static class DopSearch
             MeanTokens = Math.Round(layout.Sizes[i], 6),
             MeanAlwaysKept = Math.Round(layout.AlwaysKept[i], 6),
             ImageFraction = g.ImageFraction,
+            Ranking = g.Source is "image_key" or "image_rest" && g.Ranking != ImageTokenOrder.ClsWord ? g.Ranking : null,
         }).ToList();
         var document = PolicyDocumentFactory.Create(config, Path.GetFileName(Path.TrimEndingDirectorySeparator(spec.Model)), inputs.ModelHash, policyGroups, solution.Policy);
         document.SpecHash = inputs.PolicyKey;
@@ -255,7 +256,7 @@ public static class DopSearch
         if (image < 0 || !groups[image].Prunable)
         {
             throw new DopException(TokenCountCode,
-                "grid.n_v needs a prunable image group without cls_split (n_v keeps the top image tokens by [CLS] attention itself)", spec.SourcePath);
+                "grid.n_v needs a prunable image group without cls_split (n_v keeps the first image tokens in the group's ranking order itself)", spec.SourcePath);
         }
 
         if (grid.FirstOrDefault(c => c >= imageTokens) is var tooMany and > 0)

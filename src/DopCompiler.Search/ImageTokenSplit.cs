@@ -4,7 +4,7 @@ namespace DopCompiler.Search;
 
 /// <summary>
 /// How an image-token count n_v is expressed with the groups every other part already understands: the image group
-/// becomes a [CLS]-ranked <c>_key</c> group of n_v tokens, which takes the image group's depths, and a <c>_rest</c>
+/// becomes a <c>_key</c> group of the first n_v tokens in the group's ranking order ([CLS] attention or spread), which takes the image group's depths, and a <c>_rest</c>
 /// group pruned in every layer, which the execution plan therefore drops before layer 0. The policy file, the
 /// generated class and <c>dop eval</c> need nothing new for it.
 /// </summary>
@@ -24,10 +24,10 @@ public static class ImageTokenSplit
         }
 
         var fraction = (double)count / total;
-        var name = groups[image].Name;
+        var (name, ranking) = (groups[image].Name, groups[image].Ranking);
         return [.. groups.Take(image),
-            new GroupDefinition(name + "_key", "image_key", true, fraction),
-            new GroupDefinition(name + "_rest", "image_rest", true, 1 - fraction),
+            new GroupDefinition(name + "_key", "image_key", true, fraction, ranking),
+            new GroupDefinition(name + "_rest", "image_rest", true, 1 - fraction, ranking),
             .. groups.Skip(image + 1)];
     }
 

@@ -21,7 +21,7 @@ public static class PolicyDocumentFactory
         var deadFrom = Enumerable.Range(0, names.Length).Select(mask.DeadFrom).ToArray();
         var document = new PolicyDocument
         {
-            SchemaVersion = PolicySchema.Version,
+            SchemaVersion = PolicySchema.VersionFor(groups),
             ToolVersion = ToolVersion.Current,
             Model = new PolicyModel
             {

@@ -7,14 +7,15 @@ namespace DopCompiler.Search;
 public static class SampleLayoutBuilder
 {
     /// <summary>
-    /// Groups in prompt order; an image split ranks image tokens by [CLS] attention (stable: ties by position).
+    /// Groups in prompt order; an image split takes its key tokens in its <see cref="GroupDefinition.Ranking"/> order.
     /// The last <paramref name="alwaysKeptTail"/> positions are never pruned.
     /// </summary>
     public static TokenGroupLayout Build(IReadOnlyList<GroupDefinition> groups, PromptSegments segments, float[] clsAttention, int alwaysKeptTail)
     {
         var resolved = new List<TokenGroup>();
         var image = Enumerable.Range(segments.ImageStart, segments.ImageLength).ToArray();
-        var ranked = Enumerable.Range(0, image.Length).OrderByDescending(i => clsAttention.Length == image.Length ? clsAttention[i] : 0f).ThenBy(i => i).ToArray();
+        // Only a split needs the order (and, for the [CLS] order, one score per image token).
+        var ranked = groups.FirstOrDefault(g => g.Source == "image_key") is { } key ? ImageTokenOrder.Of(key.Ranking, clsAttention, image.Length) : [];
         var imageTaken = 0;
         foreach (var group in groups)
         {

@@ -37,14 +37,16 @@ public sealed class SearchContext : IDisposable
         foreach (var group in spec.Groups)
         {
             var source = group.Source.ToString().ToLowerInvariant();
+            var ranking = group.Ranking == ImageRanking.Spread ? ImageTokenOrder.SpreadWord : ImageTokenOrder.ClsWord;
             if (group.ClsSplit is { } split)
             {
-                groups.Add(new GroupDefinition(group.Name + "_key", "image_key", group.Prunable, split.KeyFraction));
-                groups.Add(new GroupDefinition(group.Name + "_rest", "image_rest", group.Prunable, 1 - split.KeyFraction));
+                groups.Add(new GroupDefinition(group.Name + "_key", "image_key", group.Prunable, split.KeyFraction, ranking));
+                groups.Add(new GroupDefinition(group.Name + "_rest", "image_rest", group.Prunable, 1 - split.KeyFraction, ranking));
             }
             else
             {
-                groups.Add(new GroupDefinition(group.Name, source, group.Prunable));
+                // An unsplit image group keeps its ranking for the n_v grid (ImageTokenSplit).
+                groups.Add(new GroupDefinition(group.Name, source, group.Prunable, Ranking: ranking));
             }
         }
 

@@ -21,6 +21,7 @@ public sealed class GoldenTests
     [Theory]
     [InlineData("tiny-a.policy.json", "TinyDopA")]
     [InlineData("tiny-split.policy.json", "TinyDopSplit")]
+    [InlineData("tiny-spread.policy.json", "TinyDopSpread")]
     public void GeneratedClassMatchesGoldenFile(string policyFile, string className)
     {
         var (result, output, _) = GeneratorHarness.Run([PolicyItem.For(policyFile, TestData.PolicyText(policyFile), className)]);

@@ -21,7 +21,7 @@ public sealed class ParityTests(ParityTests.Fixture fixture, ITestOutputHelper o
 {
     private const int NewTokens = 6;
 
-    public static TheoryData<string> PrunedPolicies() => new("tiny-a.policy.json", "tiny-split.policy.json");
+    public static TheoryData<string> PrunedPolicies() => new("tiny-a.policy.json", "tiny-split.policy.json", "tiny-spread.policy.json");
 
     [Theory]
     [MemberData(nameof(PrunedPolicies))]
@@ -38,6 +38,16 @@ public sealed class ParityTests(ParityTests.Fixture fixture, ITestOutputHelper o
         Assert.False(logits.allclose(reference[0], rtol: 1e-4, atol: 1e-4));
         using var again = generated.Forward(fixture.Pixels, fixture.PromptIds);
         Assert.True(again.equal(logits).all().item<bool>());
+    }
+
+    [Fact]
+    public void ASpreadSplitTakesOtherImageTokensThanTheClsSplit()
+    {
+        // Same depths, same key share: only the order the key quarter is taken in differs, so equal logits would mean
+        // the generated class ignored the policy's ranking.
+        using var cls = fixture.For("tiny-split.policy.json").Forward(fixture.Pixels, fixture.PromptIds);
+        using var spread = fixture.For("tiny-spread.policy.json").Forward(fixture.Pixels, fixture.PromptIds);
+        Assert.False(cls.allclose(spread, rtol: 1e-4, atol: 1e-4));
     }
 
     [Theory]
@@ -136,6 +146,7 @@ public sealed class ParityTests(ParityTests.Fixture fixture, ITestOutputHelper o
             TinyLlavaCheckpoint.Write(_folder, TestPolicies.Options, metadata: new Dictionary<string, string> { [TrimmedCheckpoint.SourceModelHashKey] = TestPolicies.ModelHash });
             _models["tiny-a.policy.json"] = TinyDopA.Load(_folder);
             _models["tiny-split.policy.json"] = TinyDopSplit.Load(_folder);
+            _models["tiny-spread.policy.json"] = TinyDopSpread.Load(_folder);
             _models["tiny-empty.policy.json"] = TinyDopEmpty.Load(_folder);
             var generator = new TorchSharp.torch.Generator(0).manual_seed(11);
             Pixels = rand([3, TestPolicies.Options.ImageSize, TestPolicies.Options.ImageSize], generator: generator);
@@ -162,8 +173,8 @@ public sealed class ParityTests(ParityTests.Fixture fixture, ITestOutputHelper o
         public ExecutionPlan Plan(DopCompiledModel model, string policyFile, PromptSegments segments, float[] cls)
         {
             var document = PolicySchema.TryParse(Encoding.UTF8.GetBytes(TestData.PolicyText(policyFile)), out var error) ?? throw new InvalidOperationException(error);
-            var keyFraction = document.Groups.FirstOrDefault(g => g.Name == "image_key")?.ImageFraction;
-            var layout = TokenGroupLayout.ForLlava(segments, 1, cls, keyFraction);
+            var key = document.Groups.FirstOrDefault(g => g.Name == "image_key");
+            var layout = TokenGroupLayout.ForLlava(segments, 1, cls, key?.ImageFraction, imageRanking: key?.Ranking ?? ImageTokenOrder.ClsWord);
             var mask = PolicyDocumentFactory.ToDepthPolicy(document).ToMask(layout.Groups.Select(g => g.Name).ToArray(), model.Model.Layers.Count);
             return ExecutionPlan.Build(mask, layout, layout.AlwaysKept, model.Model.Rotary);
         }

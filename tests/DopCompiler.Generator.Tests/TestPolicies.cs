@@ -24,6 +24,7 @@ internal static class TestPolicies
         ("tiny-a.policy.json", A()),
         ("tiny-b.policy.json", B()),
         ("tiny-split.policy.json", Split()),
+        ("tiny-spread.policy.json", Spread()),
         ("tiny-empty.policy.json", Empty()),
     ];
 
@@ -35,6 +36,9 @@ internal static class TestPolicies
 
     /// <summary>[CLS]-ranked image split: the 75% least attended image tokens leave after layer 0, the key quarter keeps attention to layer 2.</summary>
     public static PolicyDocument Split() => Create(SplitGroups(), Policy(("image_rest", 3), ("image_key", 1)), Policy(("image_key", 2)), asked: 0.4, reached: 0.3921, kl: 0.0402);
+
+    /// <summary>The split of <see cref="Split"/> with the key quarter taken spread out over the patch grid (schema version 2).</summary>
+    public static PolicyDocument Spread() => Create(SplitGroups(ImageTokenOrder.SpreadWord), Policy(("image_rest", 3), ("image_key", 1)), Policy(("image_key", 2)), asked: 0.4, reached: 0.3921, kl: 0.0502);
 
     public static PolicyDocument Empty() => Create(Groups(), Policy(), Policy(), asked: 1.0, reached: 1.0, kl: 0.0);
 
@@ -73,11 +77,11 @@ internal static class TestPolicies
         new() { Name = "text", Source = "text", Prunable = true, MeanTokens = 5 },
     ];
 
-    private static List<PolicyGroup> SplitGroups() =>
+    private static List<PolicyGroup> SplitGroups(string? ranking = null) =>
     [
         new() { Name = "system", Source = "system", Prunable = false, MeanTokens = 4 },
-        new() { Name = "image_key", Source = "image_key", Prunable = true, MeanTokens = 4, ImageFraction = 0.25 },
-        new() { Name = "image_rest", Source = "image_rest", Prunable = true, MeanTokens = 12, ImageFraction = 0.75 },
+        new() { Name = "image_key", Source = "image_key", Prunable = true, MeanTokens = 4, ImageFraction = 0.25, Ranking = ranking },
+        new() { Name = "image_rest", Source = "image_rest", Prunable = true, MeanTokens = 12, ImageFraction = 0.75, Ranking = ranking },
         new() { Name = "text", Source = "text", Prunable = false, MeanTokens = 5 },
     ];
 

@@ -65,6 +65,24 @@ public sealed class DopSearchTests : IDisposable
     }
 
     [Fact]
+    public void SpreadRankingTravelsFromTheSpecIntoTheSplitPolicy()
+    {
+        Directory.CreateDirectory(_folder);
+        var spec = DopSpecParser.Parse(TinySearchProject.Write(_folder, samples: 2, budget: 0.9,
+            extraYaml: "groups:\n  - source: image\n    cls_split: {key_fraction: 0.25}\n    ranking: spread\n")).GetValueOrThrow();
+        var document = DopSearch.Run(spec, new SearchOptions { CacheFolder = Path.Combine(_folder, "cache") }, new SilentProgress()).Document;
+
+        Assert.Equal(2, document.SchemaVersion);
+        Assert.Equal(["spread", "spread"], document.Groups.Where(g => g.Source is "image_key" or "image_rest").Select(g => g.Ranking));
+        Assert.All(document.Groups.Where(g => g.Source is "system" or "text"), g => Assert.Null(g.Ranking));
+        // Readers (dop eval, the benchmarks) take the order from the file.
+        Assert.Equal(["cls", "spread", "spread", "cls"], GroupDefinition.Of(document).Select(g => g.Ranking));
+        var reread = PolicySchema.TryParse(PolicySchema.Serialize(document), out var error);
+        Assert.Null(error);
+        Assert.Equal("spread", reread!.Groups.Single(g => g.Name == "image_key").Ranking);
+    }
+
+    [Fact]
     public void ImageTokenCountAtOrAboveTheModelsImageTokensIsAnError()
     {
         Directory.CreateDirectory(_folder);

@@ -25,4 +25,18 @@ public sealed class PolicySchemaTests
         Assert.Null(PolicySchema.TryParse(PolicySchema.Serialize(document), out var error));
         Assert.Contains("re-run the search", error);
     }
+
+    [Fact]
+    public void AFileIsWrittenWithTheOldestVersionThatHoldsWhatItUses()
+    {
+        // Version 1 files stay byte-identical and readable by older tools; only a spread split needs version 2,
+        // which older readers refuse instead of silently taking the [CLS] order.
+        var plain = new[] { new PolicyGroup { Name = "image_key", Source = "image_key" }, new PolicyGroup { Name = "image_rest", Source = "image_rest" } };
+        Assert.Equal(1, PolicySchema.VersionFor(plain));
+        plain[0].Ranking = "spread";
+        Assert.Equal(2, PolicySchema.VersionFor(plain));
+        Assert.True(PolicySchema.IsReadable(1));
+        Assert.True(PolicySchema.IsReadable(PolicySchema.Version));
+        Assert.False(PolicySchema.IsReadable(0));
+    }
 }

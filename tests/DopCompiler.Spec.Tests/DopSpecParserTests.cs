@@ -49,6 +49,7 @@ public sealed class DopSpecParserTests : IDisposable
                 prunable: true
                 cls_split:
                   key_fraction: 0.25
+                ranking: spread
               - source: text
                 prunable: true
             modules: [mlp, attention]
@@ -79,7 +80,7 @@ public sealed class DopSpecParserTests : IDisposable
             Groups = new[]
             {
                 new TokenGroupSpec { Name = "sys", Source = TokenSource.System, Prunable = false },
-                new TokenGroupSpec { Name = "vis", Source = TokenSource.Image, Prunable = true, ClsSplit = new ClsSplitSpec { KeyFraction = 0.25 } },
+                new TokenGroupSpec { Name = "vis", Source = TokenSource.Image, Prunable = true, ClsSplit = new ClsSplitSpec { KeyFraction = 0.25 }, Ranking = ImageRanking.Spread },
                 new TokenGroupSpec { Name = "text", Source = TokenSource.Text, Prunable = true },
             },
             Modules = new[] { PrunableModule.Attention, PrunableModule.Mlp },
@@ -280,6 +281,7 @@ public sealed class DopSpecParserTests : IDisposable
     [InlineData("grid:\n  step: 0\n", 6, 9)]
     [InlineData("grid:\n  n_v: [10, 0]\n", 6, 13)]
     [InlineData("groups:\n  - source: image\n    cls_split: {key_fraction: 1}\n", 7, 31)]
+    [InlineData("groups:\n  - source: image\n    ranking: random\n", 7, 14)]
     public void Dop023_Ranges(string extra, int line, int column)
     {
         AssertAt(Single(Parse(Minimal + "\n" + extra)), "DOP023", line, column);
@@ -342,6 +344,13 @@ public sealed class DopSpecParserTests : IDisposable
     public void Dop026_ClsSplitOnTextGroup()
     {
         var d = Single(Parse(Minimal + "\ngroups:\n  - source: text\n    cls_split: {key_fraction: 0.5}\n"));
+        AssertAt(d, "DOP026", 7, 5);
+    }
+
+    [Fact]
+    public void Dop026_RankingOnSystemGroup()
+    {
+        var d = Single(Parse(Minimal + "\ngroups:\n  - source: system\n    ranking: spread\n"));
         AssertAt(d, "DOP026", 7, 5);
     }
 

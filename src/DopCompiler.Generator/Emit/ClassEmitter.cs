@@ -100,6 +100,23 @@ namespace DopCompiler.Generator.Emit
             Const("double", "MeasuredKl", SourceWriter.DoubleLiteral(b.MeasuredKl), "Divergence measured on the validation set; negative when not measured.");
         }
 
+        /// <summary>What a group's source means, spelling out an image split's share and order (the reader cannot see the policy file).</summary>
+        private static string Describe(string source, ClassSpec spec)
+        {
+            if (spec.ImageKeyFraction is not double key)
+            {
+                return source;
+            }
+
+            var order = spec.ImageRanking == "spread" ? "spread over the patch grid" : "by the vision encoder's [CLS] attention";
+            return source switch
+            {
+                "image_key" => "image_key: the first " + SourceWriter.Percent(key) + " of the image tokens, " + order,
+                "image_rest" => "image_rest: the other " + SourceWriter.Percent(1 - key) + " of the image tokens",
+                _ => source,
+            };
+        }
+
         private static void Groups(SourceWriter w, ClassSpec spec)
         {
             w.Line("/// <summary>The prompt's token groups, in prompt order.</summary>");
@@ -107,7 +124,7 @@ namespace DopCompiler.Generator.Emit
             for (var i = 0; i < spec.Groups.Count; i++)
             {
                 var g = spec.Groups[i];
-                w.Line("/// <summary><c>" + SourceWriter.Xml(g.Name) + "</c> (" + SourceWriter.Xml(g.Source) + (g.Prunable ? ", prunable" : ", never pruned") + ").</summary>");
+                w.Line("/// <summary><c>" + SourceWriter.Xml(g.Name) + "</c> (" + SourceWriter.Xml(Describe(g.Source, spec)) + (g.Prunable ? ", prunable" : ", never pruned") + ").</summary>");
                 w.Line(g.Identifier + " = " + SourceWriter.Int(i) + ",");
             }
 
@@ -138,6 +155,12 @@ namespace DopCompiler.Generator.Emit
             w.Line("ImageTokens = " + SourceWriter.Int(m.ImageTokens) + ",");
             w.Line("Groups = new[] { " + string.Join(", ", spec.Groups.Select(g => SourceWriter.StringLiteral(g.Name))) + " },");
             w.Line("ImageKeyFraction = " + (spec.ImageKeyFraction is double f ? SourceWriter.DoubleLiteral(f) : "null") + ",");
+            if (spec.ImageRanking is string ranking)
+            {
+                // Only a non-default order is spelled out, so classes of [CLS]-ranked policies read as before.
+                w.Line("ImageRanking = " + SourceWriter.StringLiteral(ranking) + ",");
+            }
+
             w.Line("ModelHash = ModelHash,");
             w.Close(";");
             w.Line();

@@ -32,6 +32,9 @@ namespace DopCompiler.Generator.Model
 
         /// <summary>Share of image tokens in <c>image_key</c>; null when the image is one group.</summary>
         public double? ImageKeyFraction { get; init; }
+
+        /// <summary>The order <c>image_key</c> takes image tokens in: <c>spread</c>, or null for [CLS] attention.</summary>
+        public string? ImageRanking { get; init; }
     }
 
     internal sealed record ModelSpec

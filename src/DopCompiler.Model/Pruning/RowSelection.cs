@@ -24,7 +24,9 @@ public sealed class RowSelection : IDisposable
         _ranges = ToRanges(Rows);
         if (_ranges.Length > MaxRanges)
         {
-            _index = tensor(Rows.Select(r => (long)r).ToArray());
+            // Owned by this selection (Dispose), not by whatever dispose scope the caller is in: a generated class builds
+            // its layout program inside a prefill's scope and replays it on later prefills.
+            _index = tensor(Rows.Select(r => (long)r).ToArray()).DetachFromDisposeScope();
         }
     }
 

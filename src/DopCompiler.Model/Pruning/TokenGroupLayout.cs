@@ -17,12 +17,13 @@ public sealed record TokenGroupLayout
     public required int[] AlwaysKept { get; init; }
 
     /// <summary>
-    /// The LLaVA layout: <c>system</c>, <c>image</c> (split into <c>image_key</c> / <c>image_rest</c> by [CLS]
-    /// attention when <paramref name="imageKeyFraction"/> is given) and <c>text</c>; the last
-    /// <paramref name="alwaysKeptTail"/> positions (at least the last prompt position) are never pruned.
+    /// The LLaVA layout: <c>system</c>, <c>image</c> (split into <c>image_key</c> / <c>image_rest</c> in the
+    /// <paramref name="imageRanking"/> order of <see cref="ImageTokenOrder"/> when <paramref name="imageKeyFraction"/> is
+    /// given) and <c>text</c>; the last <paramref name="alwaysKeptTail"/> positions (at least the last prompt position)
+    /// are never pruned.
     /// </summary>
     public static TokenGroupLayout ForLlava(PromptSegments segments, int alwaysKeptTail = 1, float[]? clsAttention = null,
-        double? imageKeyFraction = null, bool textPrunable = false, bool systemPrunable = false)
+        double? imageKeyFraction = null, bool textPrunable = false, bool systemPrunable = false, string imageRanking = ImageTokenOrder.ClsWord)
     {
         var groups = new List<TokenGroup>
         {
@@ -31,14 +32,8 @@ public sealed record TokenGroupLayout
         var image = Enumerable.Range(segments.ImageStart, segments.ImageLength).ToArray();
         if (imageKeyFraction is { } fraction)
         {
-            if (clsAttention is null || clsAttention.Length != segments.ImageLength)
-            {
-                throw new DopException(DiagnosticCodes.PromptLayout, "a [CLS]-ranked image split needs one [CLS] attention score per image token");
-            }
-
-            // Stable ranking: higher attention first, ties by position, so the split is deterministic.
             var keyCount = (int)Math.Round(fraction * segments.ImageLength, MidpointRounding.AwayFromZero);
-            var ranked = Enumerable.Range(0, image.Length).OrderByDescending(i => clsAttention[i]).ThenBy(i => i).ToArray();
+            var ranked = ImageTokenOrder.Of(imageRanking, clsAttention ?? [], image.Length);
             var key = ranked.Take(keyCount).Select(i => image[i]).Order().ToArray();
             var rest = ranked.Skip(keyCount).Select(i => image[i]).Order().ToArray();
             groups.Add(new TokenGroup("image_key", key, true));

@@ -74,9 +74,25 @@ public sealed record TokenGroupSpec
     /// <summary>For image groups only: split into <c>{Name}_key</c> and <c>{Name}_rest</c> by [CLS] attention.</summary>
     public ClsSplitSpec? ClsSplit { get; init; }
 
+    /// <summary>
+    /// For image groups: the order a split (<see cref="ClsSplit"/>, or the <c>n_v</c> grid) takes image tokens in.
+    /// Ignored when the group is not split.
+    /// </summary>
+    public ImageRanking Ranking { get; init; } = ImageRanking.Cls;
+
     /// <summary>The names of the groups the search sees: this one, or its key and rest halves.</summary>
     public EquatableArray<string> ResolvedNames =>
         ClsSplit is null ? new[] { Name } : new[] { Name + "_key", Name + "_rest" };
+}
+
+/// <summary>The order an image split takes image tokens in.</summary>
+public enum ImageRanking
+{
+    /// <summary>Highest vision-encoder [CLS] attention first (the paper's choice).</summary>
+    Cls,
+
+    /// <summary>Coarse to fine over the patch grid, the same for every image: any prefix covers the image evenly.</summary>
+    Spread,
 }
 
 /// <summary>Splits an image group by the vision encoder's [CLS] attention.</summary>

@@ -15,7 +15,7 @@ public static partial class DopSpecParser
     ];
 
     private static readonly string[] ValidationKeys = ["path", "limit"];
-    private static readonly string[] GroupKeys = ["name", "source", "prunable", "cls_split"];
+    private static readonly string[] GroupKeys = ["name", "source", "prunable", "cls_split", "ranking"];
     private static readonly string[] ClsSplitKeys = ["key_fraction"];
     private static readonly string[] BudgetKeys = ["fraction", "tflops", "latency_fraction"];
     private static readonly string[] DivergenceKeys = ["positions", "max_positions"];
@@ -33,6 +33,8 @@ public static partial class DopSpecParser
 
     private static readonly (string, DivergencePositions)[] PositionWords =
         [("first_answer", DivergencePositions.FirstAnswer), ("teacher_forced", DivergencePositions.TeacherForced)];
+
+    private static readonly (string, ImageRanking)[] RankingWords = [("cls", ImageRanking.Cls), ("spread", ImageRanking.Spread)];
 
     private static readonly (string, DeviceKind)[] DeviceWords =
         [("auto", DeviceKind.Auto), ("cpu", DeviceKind.Cpu), ("cuda", DeviceKind.Cuda)];
@@ -365,6 +367,19 @@ public static partial class DopSpecParser
                 }
             }
 
+            ImageRanking? ranking = null;
+            if (map["ranking"] is { } rankingNode)
+            {
+                if (source is not null && source != TokenSource.Image)
+                {
+                    reader.Report(SpecDiagnosticCodes.ConflictingKeys, map.KeyNode("ranking"), $"'ranking' applies only to a group with source 'image', not '{SourceWord(source.Value)}'.");
+                }
+                else
+                {
+                    ranking = reader.Word(rankingNode, "ranking", RankingWords);
+                }
+            }
+
             if (reader.Diagnostics.Count != before || source is null)
             {
                 return null;
@@ -376,6 +391,7 @@ public static partial class DopSpecParser
                 Source = source.Value,
                 Prunable = prunable ?? source == TokenSource.Image,
                 ClsSplit = split,
+                Ranking = ranking ?? ImageRanking.Cls,
             };
             return (group, nameNode, sourceNode!);
         }

@@ -74,9 +74,9 @@ namespace MyApp.Models
         {
             /// <summary><c>system</c> (system, never pruned).</summary>
             System = 0,
-            /// <summary><c>image_key</c> (image_key, prunable).</summary>
+            /// <summary><c>image_key</c> (image_key: the first 25% of the image tokens, by the vision encoder's [CLS] attention, prunable).</summary>
             ImageKey = 1,
-            /// <summary><c>image_rest</c> (image_rest, prunable).</summary>
+            /// <summary><c>image_rest</c> (image_rest: the other 75% of the image tokens, prunable).</summary>
             ImageRest = 2,
             /// <summary><c>text</c> (text, never pruned).</summary>
             Text = 3,
