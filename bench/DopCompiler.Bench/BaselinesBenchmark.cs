@@ -65,7 +65,15 @@ public static class BaselinesBenchmark
         var resolve = DopSearch.Run(spec, new SearchOptions { CacheFolder = cache, Budget = fractions[^1] }, progress);
         var resolveSeconds = resolveWatch.Elapsed.TotalSeconds;
 
+        // --ranking spread: the order n_v takes image tokens in (groups[].ranking of the image group).
+        var ranking = options.String("ranking") switch
+        {
+            null or "cls" => ImageRanking.Cls,
+            "spread" => ImageRanking.Spread,
+            var other => throw new ArgumentException($"--ranking takes cls or spread, not '{other}'"),
+        };
         var dopSpec = nv is null ? spec : spec with { Grid = spec.Grid with { NV = nv } };
+        dopSpec = dopSpec with { Groups = dopSpec.Groups.Select(g => g.Source == TokenSource.Image ? g with { Ranking = ranking } : g).ToArray() };
 
         // ---- DOP at each FLOPs fraction (cached curves: a re-solve, then the joint KL measured on the validation set).
         var dopOutcomes = new List<(double Fraction, SearchOutcome Outcome)>();
@@ -378,7 +386,7 @@ public static class BaselinesBenchmark
         Console.WriteLine();
         Console.WriteLine($"spec {spec.SourcePath}; test set {testPath}, N = {items.Count}; {layers} decoder layers, {image} image tokens, {meanTokens:0.0} prompt tokens on average; "
             + $"machine: {TimeModel.MachineIdentity()}, torch threads {get_num_threads()}; FLOPs convention {spec.Flops.ToString().ToLowerInvariant()}; total {elapsed.TotalMinutes:0.0} min"
-            + (spec.Grid.NV is { } nv ? $"; DOP rows searched with grid.n_v = [{string.Join(", ", nv)}] (Table 4 without)" : ""));
+            + (spec.Grid.NV is { } nv ? $"; DOP rows searched with grid.n_v = [{string.Join(", ", nv)}], {spec.Groups.First(g => g.Source == TokenSource.Image).Ranking.ToString().ToLowerInvariant()} ranking (Table 4 without)" : ""));
         Console.WriteLine();
 
         Console.WriteLine($"## Table 1: exact-match accuracy on the test set (N = {items.Count}) at equal decoder prefill FLOPs");
