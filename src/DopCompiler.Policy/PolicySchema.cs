@@ -101,6 +101,15 @@ namespace DopCompiler.Policy
                 return null;
             }
 
+            foreach (var group in document.Groups)
+            {
+                if (group.Ranking != null && group.Ranking != "spread")
+                {
+                    error = "the policy file's group '" + group.Name + "' has ranking '" + group.Ranking + "'; only 'spread' (or none, for [CLS] attention) is known";
+                    return null;
+                }
+            }
+
             if (document.Model.NumLayers <= 0 || document.Layers.Count != document.Model.NumLayers)
             {
                 error = "the policy file's 'layers' table has " + document.Layers.Count + " entries for a model of " + document.Model.NumLayers + " layers";

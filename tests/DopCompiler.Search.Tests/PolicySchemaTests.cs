@@ -39,4 +39,15 @@ public sealed class PolicySchemaTests
         Assert.True(PolicySchema.IsReadable(PolicySchema.Version));
         Assert.False(PolicySchema.IsReadable(0));
     }
+
+    [Fact]
+    public void AnUnknownRankingIsRefusedNotGuessed()
+    {
+        var document = new PolicyDocument { SchemaVersion = PolicySchema.Version };
+        document.Model.NumLayers = 1;
+        document.Layers.Add(new PolicyLayer());
+        document.Groups.Add(new PolicyGroup { Name = "image_key", Source = "image_key", Ranking = "random" });
+        Assert.Null(PolicySchema.TryParse(PolicySchema.Serialize(document), out var error));
+        Assert.Contains("ranking 'random'", error);
+    }
 }
