@@ -65,15 +65,20 @@ public static class BaselinesBenchmark
         var resolve = DopSearch.Run(spec, new SearchOptions { CacheFolder = cache, Budget = fractions[^1] }, progress);
         var resolveSeconds = resolveWatch.Elapsed.TotalSeconds;
 
-        // --ranking spread: the order n_v takes image tokens in (groups[].ranking of the image group).
-        var ranking = options.String("ranking") switch
+        // --ranking cls|spread overrides the image group's `ranking` (the order n_v takes image tokens in); without it the
+        // spec's own ranking stands.
+        ImageRanking? ranking = options.String("ranking") switch
         {
-            null or "cls" => ImageRanking.Cls,
+            null => null,
+            "cls" => ImageRanking.Cls,
             "spread" => ImageRanking.Spread,
             var other => throw new ArgumentException($"--ranking takes cls or spread, not '{other}'"),
         };
         var dopSpec = nv is null ? spec : spec with { Grid = spec.Grid with { NV = nv } };
-        dopSpec = dopSpec with { Groups = dopSpec.Groups.Select(g => g.Source == TokenSource.Image ? g with { Ranking = ranking } : g).ToArray() };
+        if (ranking is { } order)
+        {
+            dopSpec = dopSpec with { Groups = dopSpec.Groups.Select(g => g.Source == TokenSource.Image ? g with { Ranking = order } : g).ToArray() };
+        }
 
         // ---- DOP at each FLOPs fraction (cached curves: a re-solve, then the joint KL measured on the validation set).
         var dopOutcomes = new List<(double Fraction, SearchOutcome Outcome)>();

@@ -236,6 +236,10 @@ internal static class PatchLabels
     /// <summary>Classes of the left-neighbour target: none, or the kind of the shape in the cell directly left.</summary>
     public const int LeftClasses = 1 + 3;
 
+    /// <summary>Cross-entropy class weights of the left target: "none" 1, each neighbour kind <paramref name="neighbourWeight"/>.</summary>
+    public static Tensor LeftClassWeights(double neighbourWeight) =>
+        tensor(new[] { 1f, (float)neighbourWeight, (float)neighbourWeight, (float)neighbourWeight });
+
     /// <summary>Classes of the count target: how many shapes of the patch's own kind the scene holds (1..6; 0 unused).</summary>
     public const int CountClasses = 7;
 

@@ -136,7 +136,8 @@ namespace DopCompiler.Generator
 
             if (document is null)
             {
-                // TryParse's only post-parse check is the layers table; anything else is a malformed body.
+                // TryParse's post-parse checks: the layers table (inconsistent) and group rankings (an unknown word, like
+                // any other malformed body).
                 var descriptor = error is not null && error.IndexOf("'layers'", StringComparison.Ordinal) >= 0
                     ? DiagnosticDescriptors.InconsistentPolicy
                     : DiagnosticDescriptors.MalformedPolicy;
@@ -188,11 +189,6 @@ namespace DopCompiler.Generator
                 if (problem is null && !(imageKey.ImageFraction > 0 && imageKey.ImageFraction <= 1))
                 {
                     problem = "group 'image_key' has image_fraction " + Invariant(imageKey.ImageFraction) + ", expected a share in (0, 1]";
-                }
-
-                if (problem is null && imageKey.Ranking is not null && imageKey.Ranking != "spread")
-                {
-                    problem = "group 'image_key' has ranking '" + imageKey.Ranking + "', expected 'spread' or none ([CLS] attention)";
                 }
             }
 

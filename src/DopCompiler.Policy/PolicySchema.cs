@@ -17,6 +17,9 @@ namespace DopCompiler.Policy
         /// </summary>
         public const int Version = 2;
 
+        /// <summary>The one value of a group's <c>ranking</c> field (absent = the vision encoder's [CLS] attention order).</summary>
+        public const string SpreadRanking = "spread";
+
         /// <summary>The oldest version readers accept: a version-1 file is a version-2 file without <c>ranking</c>.</summary>
         public const int OldestReadable = 1;
 
@@ -103,7 +106,7 @@ namespace DopCompiler.Policy
 
             foreach (var group in document.Groups)
             {
-                if (group.Ranking != null && group.Ranking != "spread")
+                if (group.Ranking != null && group.Ranking != SpreadRanking)
                 {
                     error = "the policy file's group '" + group.Name + "' has ranking '" + group.Ranking + "'; only 'spread' (or none, for [CLS] attention) is known";
                     return null;

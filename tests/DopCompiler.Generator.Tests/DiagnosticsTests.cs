@@ -29,6 +29,16 @@ public sealed class DiagnosticsTests
         Assert.Empty(result.Diagnostics);
     }
 
+    [Fact]
+    public void AnUnknownRankingIsDopg002()
+    {
+        var document = Parse(PolicyA);
+        document.Groups[1].Ranking = "random";
+        var result = Run(Encoding.UTF8.GetString(PolicySchema.Serialize(document)));
+        AssertSingle(result, "DOPG002");
+        Assert.Contains("ranking 'random'", result.Diagnostics[0].GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("{ \"schema_version\": 1, ")]

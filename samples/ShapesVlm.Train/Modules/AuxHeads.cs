@@ -59,7 +59,7 @@ internal sealed class AuxHeads : nn.Module
     /// </summary>
     public Tensor RelationLoss(Tensor features, Tensor labels, double neighbourWeight = 1.0)
     {
-        using var weights = tensor(new[] { 1f, (float)neighbourWeight, (float)neighbourWeight, (float)neighbourWeight });
+        using var weights = PatchLabels.LeftClassWeights(neighbourWeight);
         var left = nn.functional.cross_entropy(projector_left_head.forward(features).reshape(-1, PatchLabels.LeftClasses), labels.select(-1, 0).reshape(-1),
             weight: weights, ignore_index: PatchLabels.Ignore);
         var count = nn.functional.cross_entropy(projector_count_head.forward(features).reshape(-1, PatchLabels.CountClasses), labels.select(-1, 1).reshape(-1), ignore_index: PatchLabels.Ignore);

@@ -45,7 +45,7 @@ internal sealed class DecoderLeftHead : nn.Module
     /// </summary>
     public Tensor Loss(Tensor imageStates, Tensor relationLabels, double neighbourWeight)
     {
-        using var weights = tensor(new[] { 1f, (float)neighbourWeight, (float)neighbourWeight, (float)neighbourWeight });
+        using var weights = PatchLabels.LeftClassWeights(neighbourWeight);
         return nn.functional.cross_entropy(Logits(imageStates).reshape(-1, PatchLabels.LeftClasses), relationLabels.select(-1, 0).reshape(-1),
             weight: weights, ignore_index: PatchLabels.Ignore);
     }

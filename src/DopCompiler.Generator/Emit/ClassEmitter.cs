@@ -1,5 +1,6 @@
 using System.Linq;
 using DopCompiler.Generator.Model;
+using DopCompiler.Policy;
 
 namespace DopCompiler.Generator.Emit
 {
@@ -108,7 +109,7 @@ namespace DopCompiler.Generator.Emit
                 return source;
             }
 
-            var order = spec.ImageRanking == "spread" ? "spread over the patch grid" : "by the vision encoder's [CLS] attention";
+            var order = spec.ImageRanking == PolicySchema.SpreadRanking ? "spread over the patch grid" : "by the vision encoder's [CLS] attention";
             return source switch
             {
                 "image_key" => "image_key: the first " + SourceWriter.Percent(key) + " of the image tokens, " + order,
