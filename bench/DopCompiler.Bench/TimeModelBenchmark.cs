@@ -17,7 +17,7 @@ public static class TimeModelBenchmark
     {
         var spec = BenchSpec.Load(options);
         var count = options.Int("policies", 10);
-        var rounds = options.Int("rounds", 5);
+        var rounds = options.Int("rounds", 10);
         var validation = ValidationSetReader.Read(spec.Validation).GetValueOrThrow();
         using var model = LlavaModel.Load(spec.Model);
         var groups = SearchContext.GroupsOf(spec);

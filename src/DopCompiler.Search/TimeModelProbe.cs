@@ -17,7 +17,8 @@ namespace DopCompiler.Search;
 /// millisecond, so the gathers, adds and per-call overheads that the bare blocks leave out are a large share of a
 /// pruned layer's time; and an unweighted least-squares fit is dominated by the largest n. Together they made the
 /// model under-predict pruned plans by 15–20 points of the unpruned time. Version 2 times the real path and fits
-/// relative errors.
+/// relative errors. Version 3: the same probe, run with the heap allocator tuned (<see cref="DopCompiler.Model.Native.HeapAllocatorTuning"/>);
+/// without it the first seconds of a process paid glibc's mmap/trim churn and version 2 fits over-predicted by 20–40%.
 /// </remarks>
 public static class TimeModelProbe
 {
@@ -25,9 +26,9 @@ public static class TimeModelProbe
     public sealed record ProbePoint(int AttentionRows, int MlpRows, double Milliseconds);
 
     /// <summary>Bumped when the probe changes, so that time models cached by an older probe are refitted.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
-    public static TimeModel Fit(LlavaModel model, int maxTokens, int repetitions = 7) => Fit(Measure(model, maxTokens, repetitions));
+    public static TimeModel Fit(LlavaModel model, int maxTokens, int repetitions = 15) => Fit(Measure(model, maxTokens, repetitions));
 
     /// <summary>The fitted model for measured probe points.</summary>
     public static TimeModel Fit(IReadOnlyList<ProbePoint> points)
@@ -39,7 +40,7 @@ public static class TimeModelProbe
     }
 
     /// <summary>Times one layer at each design point (attention rows, MLP rows): medians of <paramref name="repetitions"/> interleaved runs.</summary>
-    public static IReadOnlyList<ProbePoint> Measure(LlavaModel model, int maxTokens, int repetitions = 7)
+    public static IReadOnlyList<ProbePoint> Measure(LlavaModel model, int maxTokens, int repetitions = 15)
     {
         using var noGrad = no_grad();
         var config = model.Config.Text;

@@ -36,9 +36,11 @@ public static class TorchNativeLoader
         if (!OperatingSystem.IsLinux())
         {
             // Other systems load TorchSharp's shim as shipped; nothing to work around there.
-            return new NativeLoadResult(null, null, Patched: false);
+            return new NativeLoadResult(null, null, Patched: false, HeapAllocatorTuning.Outcome.NotGlibc);
         }
 
+        // Before libtorch allocates anything; see HeapAllocatorTuning for the measured reason.
+        var allocator = HeapAllocatorTuning.Apply(Environment.GetEnvironmentVariable);
         var searchDirectories = NativeSearchDirectories();
         var overrideDir = Environment.GetEnvironmentVariable(LibTorchDirVariable);
         string libtorch;
@@ -91,7 +93,7 @@ public static class TorchNativeLoader
         var torchAssembly = typeof(TorchSharp.torch).Assembly;
         NativeLibrary.SetDllImportResolver(torchAssembly, (name, assembly, path) =>
             name is "LibTorchSharp" or "libLibTorchSharp" or ShimName ? handle : IntPtr.Zero);
-        return new NativeLoadResult(libtorch, shim, patched);
+        return new NativeLoadResult(libtorch, shim, patched, allocator);
     }
 
     /// <summary>Writes (once, atomically) a copy of the shim whose libstdc++ version requirements are weak.</summary>
@@ -176,5 +178,8 @@ public static class TorchNativeLoader
     }
 }
 
-/// <summary>What <see cref="TorchNativeLoader"/> loaded: paths (null where the platform needed nothing) and whether the shim was patched.</summary>
-public sealed record NativeLoadResult(string? LibTorchPath, string? ShimPath, bool Patched);
+/// <summary>
+/// What <see cref="TorchNativeLoader"/> loaded: paths (null where the platform needed nothing), whether the shim was
+/// patched, and how the heap allocator tuning went.
+/// </summary>
+public sealed record NativeLoadResult(string? LibTorchPath, string? ShimPath, bool Patched, HeapAllocatorTuning.Outcome Allocator);

@@ -1,0 +1,65 @@
+using System.Runtime.InteropServices;
+using DopCompiler.Model.Native;
+
+namespace DopCompiler.Model.Tests;
+
+public sealed class HeapAllocatorTuningTests
+{
+    private static Func<string, string?> Environment(params (string Name, string Value)[] variables) =>
+        name => variables.FirstOrDefault(v => v.Name == name).Value;
+
+    [Fact]
+    public void The_switch_turns_it_off()
+    {
+        Assert.Equal(HeapAllocatorTuning.Outcome.TurnedOff, HeapAllocatorTuning.Apply(Environment(("DOP_MALLOC_TUNING", "0"))));
+    }
+
+    [Theory]
+    [InlineData("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1000000")]
+    [InlineData("MALLOC_TRIM_THRESHOLD_", "1000000")]
+    [InlineData("MALLOC_MMAP_THRESHOLD_", "1000000")]
+    public void The_users_own_malloc_settings_win(string name, string value)
+    {
+        Assert.Equal(HeapAllocatorTuning.Outcome.UserSettingsKept, HeapAllocatorTuning.Apply(Environment((name, value))));
+    }
+
+    [Fact]
+    public void Other_glibc_tunables_are_not_malloc_settings()
+    {
+        Assert.False(HeapAllocatorTuning.UserTunesMalloc(Environment(("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX512F"))));
+        Assert.False(HeapAllocatorTuning.UserTunesMalloc(Environment()));
+    }
+
+    [Fact]
+    public void On_glibc_a_large_buffer_comes_from_the_heap_after_tuning()
+    {
+        if (!File.Exists("/lib/x86_64-linux-gnu/libc.so.6") && !File.Exists("/usr/lib/x86_64-linux-gnu/libc.so.6"))
+        {
+            return; // Not a glibc system: nothing is tuned there (the outcome says NotGlibc).
+        }
+
+        Assert.Equal(HeapAllocatorTuning.Outcome.Applied, HeapAllocatorTuning.Apply(Environment()));
+        // 16 MiB is above glibc's default 128 KiB mmap threshold; with the fixed 32 MiB threshold it is a heap chunk.
+        // glibc marks mmapped chunks with bit 0x2 of the size word just before the pointer.
+        var buffer = Marshal.AllocHGlobal(16 * 1024 * 1024);
+        try
+        {
+            Assert.Equal(0, Marshal.ReadInt64(buffer, -8) & 0x2);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(buffer);
+        }
+    }
+
+    [Fact]
+    public void The_loader_applies_it_once_per_process()
+    {
+        var result = TorchNativeLoader.EnsureLoaded();
+        var expected = HeapAllocatorTuning.UserTunesMalloc(System.Environment.GetEnvironmentVariable)
+            ? HeapAllocatorTuning.Outcome.UserSettingsKept
+            : System.Environment.GetEnvironmentVariable(HeapAllocatorTuning.SwitchVariable) == "0" ? HeapAllocatorTuning.Outcome.TurnedOff
+            : HeapAllocatorTuning.Outcome.Applied;
+        Assert.Equal(expected, result.Allocator);
+    }
+}
