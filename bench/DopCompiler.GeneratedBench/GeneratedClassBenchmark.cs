@@ -52,15 +52,17 @@ public static class GeneratedClassBenchmark
 
         var flops = new FlopsModel(model.Config.Text, FlopsConvention.Gqa);
         Console.WriteLine($"generated class vs interpreter vs unpruned vs ideal: sample model ({model.Config.Text.NumLayers} layers, hidden {model.Config.Text.HiddenSize}), {inputs.Length} test prompts of ~{inputs.Average(i => i.Segments.Length):0} tokens, fp32, {get_num_threads()} threads, {rounds} interleaved rounds, medians of the total over the prompts");
-        Console.WriteLine($"{"budget",7}{"FLOPs",8}{"unpruned ms",13}{"interp. ms",12}{"generated ms",14}{"ideal ms",10}{"gen/interp",12}{"gen/ideal",11}{"time frac",11}{"paired g/i",12}{"paired g/id",13}");
+        Console.WriteLine($"{"budget",7}{"FLOPs",8}{"unpruned ms",13}{"interp. ms",12}{"generated ms",14}{"ideal ms",10}{"gen/interp",12}{"gen/ideal",11}{"time frac",11}{"paired g/i (95% CI)",22}{"per-prompt plan g/i",22}{"paired g/ideal",22}");
         foreach (var variant in variants)
         {
             var policy = PolicyDocumentFactory.ToDepthPolicy(variant.Policy);
-            var plans = inputs.Select(i =>
+            ExecutionPlan PlanFor((Tensor Embeddings, PromptSegments Segments, float[] Cls) i)
             {
                 var layout = TokenGroupLayout.ForLlava(i.Segments, 1, i.Cls, variant.Generated.Shape.ImageKeyFraction, imageRanking: variant.Generated.Shape.ImageRanking);
                 return ExecutionPlan.Build(policy.ToMask(layout.Groups.Select(g => g.Name).ToArray(), model.Config.Text.NumLayers), layout, [i.Segments.Length - 1], model.Rotary);
-            }).ToArray();
+            }
+
+            var plans = inputs.Select(i => PlanFor((i.Embeddings, i.Segments, i.Cls))).ToArray();
             var ideal = plans.Select(p => IdealInputs(model, p)).ToArray();
             var fraction = plans.Sum(p => flops.Prefill(p.Mask, p.Layout).Total)
                 / plans.Sum(p => flops.Prefill(OperationMask.KeepAll(p.Mask.Groups, p.Mask.Layers), p.Layout).Total);
@@ -76,7 +78,15 @@ public static class GeneratedClassBenchmark
                 k => variant.Generated.Prefill(inputs[k].Embeddings, inputs[k].Segments, inputs[k].Cls), k => PrunedForward.Prefill(model, inputs[k].Embeddings, plans[k]));
             var pairedIdeal = PairedRatios(rounds, inputs.Length,
                 k => variant.Generated.Prefill(inputs[k].Embeddings, inputs[k].Segments, inputs[k].Cls), k => RunIdeal(model, ideal[k]));
-            Console.WriteLine($"{variant.Budget,7}{fraction,8:0.000}{medians[0],13:0.0}{medians[1],12:0.0}{medians[2],14:0.0}{medians[3],10:0.0}{medians[2] / medians[1],12:0.000}{medians[2] / medians[3],11:0.000}{medians[2] / medians[0],11:0.000}{pairedInterp,12:0.000}{pairedIdeal,13:0.000}");
+            // The interpreter as its callers run it (dop eval, the search's evaluator): the prompt's layout and plan are
+            // built per prompt. The generated class builds a layout's program once and replays it.
+            var pairedPerPrompt = PairedRatios(rounds, inputs.Length,
+                k => variant.Generated.Prefill(inputs[k].Embeddings, inputs[k].Segments, inputs[k].Cls), k =>
+                {
+                    using var plan = PlanFor(inputs[k]);
+                    return PrunedForward.Prefill(model, inputs[k].Embeddings, plan);
+                });
+            Console.WriteLine($"{variant.Budget,7}{fraction,8:0.000}{medians[0],13:0.0}{medians[1],12:0.0}{medians[2],14:0.0}{medians[3],10:0.0}{medians[2] / medians[1],12:0.000}{medians[2] / medians[3],11:0.000}{medians[2] / medians[0],11:0.000}{pairedInterp,22}{pairedPerPrompt,22}{pairedIdeal,22}");
             foreach (var plan in plans)
             {
                 plan.Dispose();
@@ -130,8 +140,11 @@ public static class GeneratedClassBenchmark
         }
     }
 
-    /// <summary>Median over rounds × items of time(a) / time(b), a and b run back to back on the same item, order alternating.</summary>
-    private static double PairedRatios(int rounds, int items, Func<int, Tensor> a, Func<int, Tensor> b)
+    /// <summary>
+    /// Median over rounds × items of time(a) / time(b), a and b run back to back on the same item, order alternating,
+    /// with a distribution-free 95% confidence interval for that median (order statistics n/2 ∓ 0.98·√n).
+    /// </summary>
+    private static PairedRatio PairedRatios(int rounds, int items, Func<int, Tensor> a, Func<int, Tensor> b)
     {
         var ratios = new List<double>();
         for (var round = -1; round < rounds; round++)
@@ -156,7 +169,15 @@ public static class GeneratedClassBenchmark
             }
         }
 
-        return ratios.Order().ElementAt(ratios.Count / 2);
+        var sorted = ratios.Order().ToArray();
+        var halfWidth = (int)Math.Ceiling(0.98 * Math.Sqrt(sorted.Length));
+        return new PairedRatio(sorted[sorted.Length / 2], sorted[Math.Max(0, (sorted.Length / 2) - halfWidth)], sorted[Math.Min(sorted.Length - 1, (sorted.Length / 2) + halfWidth)]);
+    }
+
+    /// <summary>A median paired ratio and its 95% confidence interval.</summary>
+    private sealed record PairedRatio(double Median, double Low, double High)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Median:0.000} [{Low:0.000}–{High:0.000}]");
     }
 
     private static double[] InterleavedMedians(int rounds, params Action[] variants)
