@@ -44,7 +44,7 @@ public static class LogitsCommand
             using var logits = document is null
                 ? llava.ReferencePrefill(sample.Embeddings, [sample.LastPosition])
                 : PrunedForward.Prefill(llava, sample.Embeddings, plan);
-            NpyWriter.Write(result.GetValue(output)!, logits[0].data<float>().ToArray());
+            NpyWriter.Write(result.GetValue(output)!, logits[0].ToHostFloats());
             Console.Error.WriteLine($"dop: wrote {logits.shape[1]} logits to {result.GetValue(output)}");
             return ExitCodes.Success;
         }, CancellationToken.None));

@@ -55,7 +55,7 @@ public static class SearchCommand
         bool measure, int randomPolicies, string? device, bool json, string? trimmedOut, CancellationToken cancellation)
     {
         var spec = CommandGuard.ParseSpec(specPath);
-        CheckDevice(device is null ? spec.Device : Enum.Parse<DeviceKind>(device, ignoreCase: true), spec.SourcePath);
+        var computeDevice = ResolveDevice(device is null ? spec.Device : Enum.Parse<DeviceKind>(device, ignoreCase: true), spec.SourcePath);
         var outPath = Path.GetFullPath(output ?? Path.Combine(Path.GetDirectoryName(spec.SourcePath)!, Path.GetFileNameWithoutExtension(spec.SourcePath) + ".policy.json"));
         var options = new SearchOptions
         {
@@ -65,6 +65,7 @@ public static class SearchCommand
             ReusePrefix = !noReuse,
             MeasureOnCacheHit = measure,
             RandomPolicies = randomPolicies,
+            Device = computeDevice,
         };
         var progress = new ConsoleProgress(Console.Error, spec.SourcePath);
 
@@ -158,21 +159,26 @@ public static class SearchCommand
         return new CurveCache(options.CacheFolder).TryRead(inputs.CurveKey) is not null;
     }
 
-    private static void CheckDevice(DeviceKind device, string specPath)
+    /// <summary>
+    /// The device the search computes on: null (the CPU) for <c>cpu</c>, and for <c>auto</c> without a usable GPU;
+    /// CUDA for <c>cuda</c> (DOP007 when none is usable) and for <c>auto</c> with one.
+    /// </summary>
+    private static TorchSharp.torch.Device? ResolveDevice(DeviceKind device, string specPath)
     {
-        if (device != DeviceKind.Cuda)
+        if (device == DeviceKind.Cpu)
         {
-            return;
+            return null;
         }
 
-        if (!CudaProbe.IsAvailable())
+        if (CudaProbe.IsAvailable())
         {
-            throw new DopException(DiagnosticCodes.DeviceUnavailable,
+            return TorchSharp.torch.CUDA;
+        }
+
+        return device == DeviceKind.Auto
+            ? null
+            : throw new DopException(DiagnosticCodes.DeviceUnavailable,
                 "device: cuda was asked for but TorchSharp sees no CUDA device. Use a CUDA libtorch (package TorchSharp-cuda-linux, or set DOP_LIBTORCH_DIR / --libtorch-dir to the lib/ folder of a matching libtorch or PyTorch install) on a machine with an NVIDIA GPU, or use device: cpu.",
                 specPath);
-        }
-
-        throw new DopException(DiagnosticCodes.DeviceUnavailable,
-            "device: cuda: a CUDA device is present, but this DopCompiler version runs the search on the CPU only; use device: cpu or auto", specPath);
     }
 }

@@ -175,7 +175,7 @@ public abstract class DopCompiledModel : IDisposable
             (features, var clsAttention) = Model.EncodeImage(pixels);
             if (Shape.ImageKeyFraction is not null)
             {
-                cls = clsAttention.data<float>().ToArray();
+                cls = clsAttention.ToHostFloats();
             }
         }
 
@@ -221,7 +221,7 @@ public abstract class DopCompiledModel : IDisposable
             _programs.RemoveAt(0);
         }
 
-        var created = new DopLayoutProgram(groupOf, alwaysKept, Shape.NumLayers);
+        var created = new DopLayoutProgram(groupOf, alwaysKept, Shape.NumLayers, Model.Device);
         _programs.Add(created);
         return created;
     }

@@ -15,8 +15,11 @@ internal sealed class DopLayoutProgram : IDisposable
     private readonly ModuleStep?[] _mlp;
     private readonly Dictionary<string, (Tensor Cos, Tensor Sin)> _tables = new(StringComparer.Ordinal);
 
-    public DopLayoutProgram(int[] groupOfPosition, bool[] alwaysKept, int layers)
+    private readonly Device _device;
+
+    public DopLayoutProgram(int[] groupOfPosition, bool[] alwaysKept, int layers, Device device)
     {
+        _device = device;
         GroupOfPosition = groupOfPosition;
         AlwaysKept = alwaysKept;
         InitialPositions = Enumerable.Range(0, groupOfPosition.Length).ToArray();
@@ -38,7 +41,7 @@ internal sealed class DopLayoutProgram : IDisposable
         if (step is null)
         {
             var kept = Enumerable.Range(0, positions.Length).Where(r => !InMask(groups, positions[r])).ToArray();
-            step = new DropStep(groups, new RowSelection(kept, positions.Length), kept.Select(r => positions[r]).ToArray());
+            step = new DropStep(groups, new RowSelection(kept, positions.Length, _device), kept.Select(r => positions[r]).ToArray());
             _drops[layer] = step;
         }
 
@@ -61,7 +64,7 @@ internal sealed class DopLayoutProgram : IDisposable
                 _tables[key] = table;
             }
 
-            step = new AttentionStep(groups, new RowSelection(rows, positions.Length), table.Cos, table.Sin);
+            step = new AttentionStep(groups, new RowSelection(rows, positions.Length, _device), table.Cos, table.Sin);
             _attention[layer] = step;
         }
 
@@ -73,7 +76,7 @@ internal sealed class DopLayoutProgram : IDisposable
         var step = _mlp[layer];
         if (step is null)
         {
-            step = new ModuleStep(groups, new RowSelection(KeptRows(groups, positions), positions.Length));
+            step = new ModuleStep(groups, new RowSelection(KeptRows(groups, positions), positions.Length, _device));
             _mlp[layer] = step;
         }
 

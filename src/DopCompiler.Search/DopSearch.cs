@@ -48,7 +48,7 @@ public static class DopSearch
         {
             if (entry is null)
             {
-                context = SearchContext.Prepare(spec, validation.Samples, progress, statistics);
+                context = SearchContext.Prepare(spec, validation.Samples, progress, statistics, options.Device);
                 var modules = spec.Modules.Select(m => m == PrunableModule.Attention ? PolicyParameter.Attention : PolicyParameter.Mlp).ToArray();
                 var parameters = CurveBuilder.Parameters(groups, modules);
                 progress.Info($"measuring {parameters.Count} divergence curves on {context.Samples.Count} samples (grid step {spec.Grid.Step}{(options.ReusePrefix ? ", prefix reuse" : "")})");
@@ -97,11 +97,11 @@ public static class DopSearch
             TimeModel? time = null;
             if (spec.Budget.Kind == BudgetKind.LatencyFraction)
             {
-                time = entry.Time is { } cached && cached.Machine == TimeModel.MachineIdentity() && cached.Probe == TimeModelProbe.Version ? cached : null;
+                time = entry.Time is { } cached && cached.Machine == TimeModel.MachineIdentity(options.Device) && cached.Probe == TimeModelProbe.Version ? cached : null;
                 if (time is null)
                 {
                     progress.Info("fitting the time model (timed probe of one decoder layer)");
-                    var model = context?.Model ?? (probeModel = LlavaModel.Load(spec.Model));
+                    var model = context?.Model ?? (probeModel = LlavaModel.Load(spec.Model, device: options.Device));
                     time = TimeModelProbe.Fit(model, (int)Math.Ceiling(layout.Sizes.Sum()));
                     entry = entry with { Time = time };
                     cache.Write(entry);
@@ -125,7 +125,7 @@ public static class DopSearch
             var measured = -1.0;
             if (context is null && options.MeasureOnCacheHit)
             {
-                context = SearchContext.Prepare(spec, validation.Samples, progress, statistics);
+                context = SearchContext.Prepare(spec, validation.Samples, progress, statistics, options.Device);
             }
 
             if (context is not null)

@@ -54,10 +54,11 @@ public sealed class SearchContext : IDisposable
     }
 
     /// <summary>Loads the model and prepares every validation sample (one reference run over the set).</summary>
-    public static SearchContext Prepare(DopSpec spec, IReadOnlyList<ValidationSample> validation, ISearchProgress progress, SearchStatistics statistics)
+    public static SearchContext Prepare(DopSpec spec, IReadOnlyList<ValidationSample> validation, ISearchProgress progress, SearchStatistics statistics,
+        Device? device = null)
     {
-        progress.Info($"loading model {spec.Model}");
-        var model = LlavaModel.Load(spec.Model);
+        progress.Info(device is null || device.type == TorchSharp.DeviceType.CPU ? $"loading model {spec.Model}" : $"loading model {spec.Model} onto {device}");
+        var model = LlavaModel.Load(spec.Model, device: device);
         try
         {
             var tokenizer = ModelTokenizer.Load(spec.Model);
@@ -135,7 +136,7 @@ public sealed class SearchContext : IDisposable
         var embeddings = forced.Length == 0 ? promptEmbeddings : model.EmbedPrompt(ids, features, out _);
         var segments = new PromptSegments(promptSegments.SystemLength, promptSegments.ImageLength, promptSegments.TextLength + forced.Length);
         var outputs = Enumerable.Range(promptSegments.Length - 1, forced.Length + 1).ToArray();
-        var clsAttention = cls.data<float>().ToArray();
+        var clsAttention = cls.ToHostFloats();
         var layout = SampleLayoutBuilder.Build(groups, segments, clsAttention, forced.Length + 1);
 
         using var emptyPlan = ExecutionPlan.Build(OperationMask.KeepAll(layout.Groups.Select(g => g.Name).ToArray(), model.Config.Text.NumLayers), layout, outputs, model.Rotary);

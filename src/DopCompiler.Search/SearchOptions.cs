@@ -19,4 +19,10 @@ public sealed record SearchOptions
 
     /// <summary>Random policies whose predicted and measured KL are reported next to the chosen one.</summary>
     public int RandomPolicies { get; init; }
+
+    /// <summary>
+    /// Where the forwards run: null for the CPU, or a CUDA device the caller has checked is usable. Curves are fp32
+    /// either way and shared through the cache; a time model is fitted per device.
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }

@@ -17,8 +17,11 @@ public sealed record TimeModel(double AttentionA, double AttentionB, double Atte
 
     public double Attention(double tokens) => AttentionA + (AttentionB * tokens) + (AttentionC * tokens * tokens);
 
-    /// <summary>Identity of this machine for cache keys: CPU model, core count, torch threads.</summary>
-    public static string MachineIdentity()
+    /// <summary>
+    /// Identity of this machine for cache keys: CPU model and core count, plus the device when the forward runs on
+    /// a GPU (a CPU-fitted model says nothing about a GPU's times, nor the reverse).
+    /// </summary>
+    public static string MachineIdentity(TorchSharp.torch.Device? device = null)
     {
         var cpu = "unknown-cpu";
         try
@@ -34,6 +37,7 @@ public sealed record TimeModel(double AttentionA, double AttentionB, double Atte
             // Not Linux or not readable: the core count still separates most machines.
         }
 
-        return $"{cpu}; cores={Environment.ProcessorCount}";
+        var onDevice = device is null || device.type == TorchSharp.DeviceType.CPU ? string.Empty : $"; device={device}";
+        return $"{cpu}; cores={Environment.ProcessorCount}{onDevice}";
     }
 }

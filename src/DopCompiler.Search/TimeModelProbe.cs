@@ -28,15 +28,15 @@ public static class TimeModelProbe
     /// <summary>Bumped when the probe changes, so that time models cached by an older probe are refitted.</summary>
     public const int Version = 3;
 
-    public static TimeModel Fit(LlavaModel model, int maxTokens, int repetitions = 15) => Fit(Measure(model, maxTokens, repetitions));
+    public static TimeModel Fit(LlavaModel model, int maxTokens, int repetitions = 15) => Fit(Measure(model, maxTokens, repetitions), model.Device);
 
-    /// <summary>The fitted model for measured probe points.</summary>
-    public static TimeModel Fit(IReadOnlyList<ProbePoint> points)
+    /// <summary>The fitted model for probe points measured on <paramref name="device"/> (default the CPU).</summary>
+    public static TimeModel Fit(IReadOnlyList<ProbePoint> points, Device? device = null)
     {
         var rows = points.Select(p => new[] { 1.0, p.AttentionRows, (double)p.AttentionRows * p.AttentionRows, p.MlpRows }).ToArray();
         var (a, b, c, mlpPerToken) = FitLayerCost(rows, points.Select(p => p.Milliseconds).ToArray());
         // The intercept holds the whole per-layer fixed cost: both blocks always run (the last row is always kept).
-        return new TimeModel(a, b, c, 0, mlpPerToken, TimeModel.MachineIdentity()) { Probe = Version };
+        return new TimeModel(a, b, c, 0, mlpPerToken, TimeModel.MachineIdentity(device)) { Probe = Version };
     }
 
     /// <summary>Times one layer at each design point (attention rows, MLP rows): medians of <paramref name="repetitions"/> interleaved runs.</summary>
@@ -51,7 +51,8 @@ public static class TimeModelProbe
         var design = counts.Select(n => (Attention: n, Mlp: total)).Concat(counts.Where(m => m < total).Select(m => (Attention: total, Mlp: m))).ToArray();
         var samples = design.Select(_ => new List<double>()).ToArray();
         var generator = new Generator(0).manual_seed(0);
-        using var hidden = randn([total, config.HiddenSize], generator: generator);
+        using var onHost = randn([total, config.HiddenSize], generator: generator);
+        using var hidden = onHost.to(model.DType, model.Device);
         var tables = counts.ToDictionary(n => n, n =>
         {
             using var positions = tensor(Rows(n, total).Select(r => (long)r).ToArray());
@@ -60,8 +61,8 @@ public static class TimeModelProbe
         var plans = design.Select(p => new LayerPlan
         {
             Drop = null,
-            Attention = new RowSelection(Rows(p.Attention, total), total),
-            Mlp = new RowSelection(Rows(p.Mlp, total), total),
+            Attention = new RowSelection(Rows(p.Attention, total), total, model.Device),
+            Mlp = new RowSelection(Rows(p.Mlp, total), total, model.Device),
             Positions = Enumerable.Range(0, total).ToArray(),
             Cos = tables[p.Attention].Item1,
             Sin = tables[p.Attention].Item2,
@@ -82,6 +83,7 @@ public static class TimeModelProbe
                         h = PrunedForward.RunLayer(model, h, plans[i], l);
                     }
 
+                    WaitFor(model.Device);
                     var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds / layers;
                     h.Dispose();
                     if (r >= 0)
@@ -127,6 +129,15 @@ public static class TimeModelProbe
 
             // Drop the curvature first, then whichever slope is negative.
             active.Remove(negative.Contains(2) ? 2 : negative[0]);
+        }
+    }
+
+    /// <summary>A GPU runs kernels asynchronously: wait for them before reading the clock.</summary>
+    private static void WaitFor(Device device)
+    {
+        if (device.type == TorchSharp.DeviceType.CUDA)
+        {
+            cuda.synchronize(device);
         }
     }
 

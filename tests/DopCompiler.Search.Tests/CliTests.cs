@@ -99,6 +99,21 @@ public sealed class CliTests : IDisposable
         Assert.Contains("error DOP042", error);
     }
 
+    [Fact]
+    public void CudaWithoutAUsableGpuIsAClearErrorAndAutoFallsBackToTheCpu()
+    {
+        // These machines have the CPU libtorch only (no GPU): cuda must be refused before any work, auto must run.
+        var spec = TinySearchProject.Write(_folder, samples: 1, budget: 0.9);
+        var policy = Path.Combine(_folder, "dop.policy.json");
+        var (code, _, error) = Dop("search", spec, "--device", "cuda", "--cache-dir", Path.Combine(_folder, "cache"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{spec}: error DOP007: device: cuda was asked for but TorchSharp sees no CUDA device", error);
+        Assert.False(File.Exists(policy));
+        var (autoCode, _, autoError) = Dop("search", spec, "--device", "auto", "--cache-dir", Path.Combine(_folder, "cache"));
+        Assert.True(autoCode == 0, autoError);
+        Assert.True(File.Exists(policy));
+    }
+
     public void Dispose()
     {
         try

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Checkpoints;
@@ -15,14 +16,18 @@ public sealed class CheckpointTensors : IDisposable
     private readonly Dictionary<string, SafetensorsFile> _fileByTensor;
     private readonly List<SafetensorsFile> _files;
 
-    private CheckpointTensors(string folder, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileByTensor)
+    private CheckpointTensors(string folder, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileByTensor, Device? device)
     {
         Folder = folder;
+        Device = device is null || device.type == DeviceType.CPU ? null : device;
         _files = files;
         _fileByTensor = fileByTensor;
     }
 
     public string Folder { get; }
+
+    /// <summary>Where <see cref="Load"/> puts tensors: null for the CPU (zero-copy mappings where possible), else e.g. a CUDA device.</summary>
+    public Device? Device { get; }
 
     /// <summary>The files of the checkpoint in a stable order (shards sorted by name).</summary>
     public IReadOnlyList<SafetensorsFile> Files => _files;
@@ -33,8 +38,11 @@ public sealed class CheckpointTensors : IDisposable
 
     public TensorEntry Entry(string name) => File(name).Tensors[name];
 
-    /// <summary>Opens a checkpoint folder; validates every header (and the index against the shards).</summary>
-    public static CheckpointTensors Open(string folder)
+    /// <summary>
+    /// Opens a checkpoint folder; validates every header (and the index against the shards). Tensors are loaded onto
+    /// <paramref name="device"/> (default: the CPU).
+    /// </summary>
+    public static CheckpointTensors Open(string folder, Device? device = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -102,13 +110,21 @@ public sealed class CheckpointTensors : IDisposable
             throw;
         }
 
-        return new CheckpointTensors(folder, files, fileByTensor);
+        return new CheckpointTensors(folder, files, fileByTensor, device);
     }
 
     /// <summary>The tensor converted to <paramref name="dtype"/>; F32 stored and F32 asked stays a zero-copy mapping.</summary>
     public Tensor Load(string name, ScalarType dtype = ScalarType.Float32)
     {
         var stored = File(name).Load(name);
+        if (Device is not null)
+        {
+            using (stored)
+            {
+                return stored.to(dtype, Device);
+            }
+        }
+
         if (stored.dtype == dtype)
         {
             return stored;

@@ -23,12 +23,13 @@ public sealed class LlavaModel : IDisposable
         _tensors = tensors;
         Naming = naming;
         DType = dtype;
+        Device = tensors.Device ?? CPU;
         var text = config.Text;
         EmbedTokens = tensors.Load(naming.Decoder + "embed_tokens.weight", dtype);
         FinalNorm = tensors.Load(naming.Decoder + "norm.weight", dtype);
         LmHead = text.TieWordEmbeddings && !tensors.Contains(naming.LmHead) ? EmbedTokens : tensors.Load(naming.LmHead, dtype);
         Layers = Enumerable.Range(0, text.NumLayers).Select(i => LoadLayer(i, modulesPerLayer(i))).ToArray();
-        Rotary = new RotaryEmbedding(text.HeadDim, text.RopeTheta);
+        Rotary = new RotaryEmbedding(text.HeadDim, text.RopeTheta, Device);
         CheckShapes();
         if (config.Vision is not null && loadVision)
         {
@@ -48,6 +49,9 @@ public sealed class LlavaModel : IDisposable
 
     public ScalarType DType { get; }
 
+    /// <summary>Where the weights live and every forward computes (the CPU unless loaded onto another device).</summary>
+    public Device Device { get; }
+
     public Tensor EmbedTokens { get; }
 
     public Tensor FinalNorm { get; }
@@ -63,11 +67,13 @@ public sealed class LlavaModel : IDisposable
     /// <summary>
     /// Loads a checkpoint folder (config.json + safetensors). <paramref name="modulesPerLayer"/> says which decoder
     /// modules to read per layer (default: all): a specialised model never reads what its policy never runs.
+    /// <paramref name="device"/> (default the CPU) holds the weights; inputs from any device are moved there.
     /// </summary>
-    public static LlavaModel Load(string folder, ScalarType dtype = ScalarType.Float32, Func<int, LayerModules>? modulesPerLayer = null, bool loadVision = true)
+    public static LlavaModel Load(string folder, ScalarType dtype = ScalarType.Float32, Func<int, LayerModules>? modulesPerLayer = null, bool loadVision = true,
+        Device? device = null)
     {
         var config = ModelConfigReader.Read(folder);
-        var tensors = CheckpointTensors.Open(folder);
+        var tensors = CheckpointTensors.Open(folder, device);
         try
         {
             var naming = TensorNaming.Detect(tensors, config);
@@ -91,7 +97,7 @@ public sealed class LlavaModel : IDisposable
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var (features, cls) = Vision.Forward(pixels.to_type(DType), Config.FeatureSelectStrategy);
+        var (features, cls) = Vision.Forward(pixels.to(DType, Device), Config.FeatureSelectStrategy);
         var hidden = nn.functional.linear(features, _projector1Weight!, _projector1Bias);
         hidden = nn.functional.gelu(hidden);
         var projected = nn.functional.linear(hidden, _projector2Weight!, _projector2Bias); // [N, d]
@@ -122,7 +128,7 @@ public sealed class LlavaModel : IDisposable
             }
 
             segments = new PromptSegments(0, 0, ids.Count);
-            using var plain = tensor(ids.Select(i => (long)i).ToArray());
+            using var plain = tensor(ids.Select(i => (long)i).ToArray(), device: Device);
             return EmbedTokens.index_select(0, plain);
         }
 
@@ -150,13 +156,13 @@ public sealed class LlavaModel : IDisposable
         var parts = new List<Tensor>();
         if (before.Length > 0)
         {
-            parts.Add(EmbedTokens.index_select(0, tensor(before)));
+            parts.Add(EmbedTokens.index_select(0, tensor(before, device: Device)));
         }
 
         parts.Add(imageFeatures.to_type(DType));
         if (after.Length > 0)
         {
-            parts.Add(EmbedTokens.index_select(0, tensor(after)));
+            parts.Add(EmbedTokens.index_select(0, tensor(after, device: Device)));
         }
 
         segments = new PromptSegments(before.Length, n, after.Length);
@@ -182,7 +188,7 @@ public sealed class LlavaModel : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var t = embeddings.shape[0];
-        var ids = positionIds is null ? arange(t, ScalarType.Int64) : tensor(positionIds.Select(p => (long)p).ToArray());
+        var ids = positionIds is null ? arange(t, ScalarType.Int64, device: Device) : tensor(positionIds.Select(p => (long)p).ToArray(), device: Device);
         var (cos, sin) = Rotary.Tables(ids);
         var h = embeddings.clone();
         for (var l = 0; l < Layers.Count; l++)
@@ -194,7 +200,7 @@ public sealed class LlavaModel : IDisposable
             h.PlusInPlace(DecoderBlocks.Mlp(h, Layers[l], Config.Text, flops));
         }
 
-        using var rows = tensor(outputPositions.Select(p => (long)p).ToArray());
+        using var rows = tensor(outputPositions.Select(p => (long)p).ToArray(), device: Device);
         return Logits(h.index_select(0, rows)).MoveToOuterDisposeScope();
     }
 
@@ -203,8 +209,8 @@ public sealed class LlavaModel : IDisposable
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var h = EmbedTokens.index_select(0, tensor(new long[] { tokenId })); // [1, d]
-        var (cos, sin) = Rotary.Tables(tensor(new long[] { position }));
+        var h = EmbedTokens.index_select(0, tensor(new long[] { tokenId }, device: Device)); // [1, d]
+        var (cos, sin) = Rotary.Tables(tensor(new long[] { position }, device: Device));
         for (var l = 0; l < Layers.Count; l++)
         {
             h = h.Plus(DecoderBlocks.AttentionWithCache(h, Layers[l], Config.Text, cos, sin, cache[l], flops));

@@ -8,24 +8,28 @@ public sealed class RotaryEmbedding : IDisposable
 {
     private readonly Tensor _inverseFrequency; // [d_h / 2]
 
-    public RotaryEmbedding(int headDim, double theta)
+    public RotaryEmbedding(int headDim, double theta, Device? device = null)
     {
         HeadDim = headDim;
+        Device = device ?? CPU;
         // Computed in fp64 then rounded, so cos/sin match a reference implementation's fp32 values closely.
         using var steps = arange(0, headDim, 2, ScalarType.Float64);
         using var exponents = steps.Times(1.0 / headDim);
         using var logs = exponents.Times(Math.Log(theta));
         using var powers = logs.exp(); // θ^e, in fp64
-        _inverseFrequency = powers.reciprocal().to_type(ScalarType.Float32);
+        _inverseFrequency = powers.reciprocal().to(ScalarType.Float32, Device);
     }
 
     public int HeadDim { get; }
 
-    /// <summary>cos and sin tables, each [n, d_h], for the given original position ids (int64 [n]).</summary>
+    /// <summary>The device its tables are made on (the model's).</summary>
+    public Device Device { get; }
+
+    /// <summary>cos and sin tables, each [n, d_h], on <see cref="Device"/>, for the given original position ids (int64 [n], any device).</summary>
     public (Tensor Cos, Tensor Sin) Tables(Tensor positions)
     {
         using var scope = NewDisposeScope();
-        var freqs = positions.to_type(ScalarType.Float32).unsqueeze(1) * _inverseFrequency.unsqueeze(0); // [n, d_h/2]
+        var freqs = positions.to(ScalarType.Float32, Device).unsqueeze(1) * _inverseFrequency.unsqueeze(0); // [n, d_h/2]
         var emb = cat([freqs, freqs], 1); // [n, d_h]
         return (emb.cos().MoveToOuterDisposeScope(), emb.sin().MoveToOuterDisposeScope());
     }

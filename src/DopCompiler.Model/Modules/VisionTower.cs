@@ -49,7 +49,7 @@ public sealed class VisionTower : IDisposable
             h = _layers[i].Forward(h, _config, wantClsAttention: i == _layers.Length - 1, out clsAttention);
         }
 
-        clsAttention ??= ones(_config.NumPatches).Times(1.0 / _config.NumPatches);
+        clsAttention ??= ones(_config.NumPatches, device: pixels.device).Times(1.0 / _config.NumPatches);
         var features = strategy == FeatureSelectStrategy.Default ? h.narrow(0, 1, h.shape[0] - 1) : h;
         return (features.MoveToOuterDisposeScope(), clsAttention.MoveToOuterDisposeScope());
     }

@@ -73,7 +73,7 @@ public sealed class ExecutionPlan : IDisposable
             RowSelection? drop = null;
             if (stillAlive.Length != alive.Length)
             {
-                drop = new RowSelection(RowsOf(alive, stillAlive), alive.Length);
+                drop = new RowSelection(RowsOf(alive, stillAlive), alive.Length, rotary.Device);
                 alive = stillAlive;
             }
 
@@ -96,8 +96,8 @@ public sealed class ExecutionPlan : IDisposable
             layers[l] = new LayerPlan
             {
                 Drop = drop,
-                Attention = new RowSelection(attentionRows, alive.Length),
-                Mlp = new RowSelection(mlpRows, alive.Length),
+                Attention = new RowSelection(attentionRows, alive.Length, rotary.Device),
+                Mlp = new RowSelection(mlpRows, alive.Length, rotary.Device),
                 Positions = alive,
                 Cos = table.Item1,
                 Sin = table.Item2,
@@ -109,7 +109,7 @@ public sealed class ExecutionPlan : IDisposable
             var row = Array.BinarySearch(alive, p);
             return row >= 0 ? row : throw new DopException(DiagnosticCodes.PolicyMismatch, $"position {p} is pruned away before the output; only always-kept positions can be read");
         }).ToArray();
-        return new ExecutionPlan(layers, new RowSelection(outputRows, alive.Length), alive, tables, mask, layout);
+        return new ExecutionPlan(layers, new RowSelection(outputRows, alive.Length, rotary.Device), alive, tables, mask, layout);
     }
 
     public void Dispose()

@@ -17,7 +17,10 @@ public sealed class RowSelection : IDisposable
     private readonly (long Start, long Length)[] _ranges;
     private readonly Tensor? _index;
 
-    public RowSelection(IReadOnlyList<int> rows, int total)
+    /// <param name="rows">Sorted row indices into a sequence of <paramref name="total"/> rows.</param>
+    /// <param name="total">Rows in the sequence.</param>
+    /// <param name="device">Where the sequence lives (an index tensor must be there too); default the CPU.</param>
+    public RowSelection(IReadOnlyList<int> rows, int total, Device? device = null)
     {
         Rows = rows.ToArray();
         Total = total;
@@ -26,7 +29,7 @@ public sealed class RowSelection : IDisposable
         {
             // Owned by this selection (Dispose), not by whatever dispose scope the caller is in: a generated class builds
             // its layout program inside a prefill's scope and replays it on later prefills.
-            _index = tensor(Rows.Select(r => (long)r).ToArray()).DetachFromDisposeScope();
+            _index = tensor(Rows.Select(r => (long)r).ToArray(), device: device ?? CPU).DetachFromDisposeScope();
         }
     }
 

@@ -41,7 +41,7 @@ public sealed class PromptSample : IDisposable
             var pixels = tensor(preprocessor.ToPixelValues(imagePath)).reshape(3, preprocessor.Height, preprocessor.Width);
             var (f, c) = model.EncodeImage(pixels);
             features = f;
-            cls = c.data<float>().ToArray();
+            cls = c.ToHostFloats();
         }
 
         var embeddings = model.EmbedPrompt(ids, features, out var segments);
