@@ -18,7 +18,7 @@ namespace DopCompiler.Search;
 /// pruned layer's time; and an unweighted least-squares fit is dominated by the largest n. Together they made the
 /// model under-predict pruned plans by 15–20 points of the unpruned time. Version 2 times the real path and fits
 /// relative errors. Version 3: the same probe, run with the heap allocator tuned (<see cref="DopCompiler.Model.Native.HeapAllocatorTuning"/>);
-/// without it the first seconds of a process paid glibc's mmap/trim churn and version 2 fits over-predicted by 20–40%.
+/// without it the first seconds of a process paid glibc's mmap/trim churn and version 2 fits over-predicted by up to 81%.
 /// </remarks>
 public static class TimeModelProbe
 {

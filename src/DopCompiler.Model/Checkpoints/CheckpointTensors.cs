@@ -137,6 +137,28 @@ public sealed class CheckpointTensors : IDisposable
         }
     }
 
+    /// <summary>
+    /// The tensors concatenated along dimension 0 (fused projections such as q/k/v), as one new tensor; the parts are
+    /// released at once rather than left to the finalizer, which on a GPU would hold their memory twice over meanwhile.
+    /// </summary>
+    public Tensor LoadConcatenated(IReadOnlyList<string> names, ScalarType dtype = ScalarType.Float32)
+    {
+        var parts = new List<Tensor>(names.Count);
+        try
+        {
+            foreach (var name in names)
+            {
+                parts.Add(Load(name, dtype));
+            }
+
+            return cat(parts, 0);
+        }
+        finally
+        {
+            parts.ForEach(p => p.Dispose());
+        }
+    }
+
     /// <summary>Copies a tensor's stored bytes, as they are, to <paramref name="destination"/> (no TorchSharp).</summary>
     public void CopyRaw(string name, Stream destination) => File(name).CopyRaw(name, destination);
 

@@ -249,15 +249,16 @@ public sealed class LlavaModel : IDisposable
     private DecoderLayerWeights LoadLayer(int i, LayerModules modules)
     {
         Tensor L(string rest) => _tensors.Load(Naming.DecoderLayer(i, rest), DType);
+        Tensor Fused(params string[] rests) => _tensors.LoadConcatenated(rests.Select(r => Naming.DecoderLayer(i, r)).ToArray(), DType);
         var attention = modules.HasFlag(LayerModules.Attention);
         var mlp = modules.HasFlag(LayerModules.Mlp);
         return new DecoderLayerWeights
         {
             InputNorm = attention ? L("input_layernorm.weight") : null,
-            QkvProj = attention ? cat([L("self_attn.q_proj.weight"), L("self_attn.k_proj.weight"), L("self_attn.v_proj.weight")], 0) : null,
+            QkvProj = attention ? Fused("self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight") : null,
             OProj = attention ? L("self_attn.o_proj.weight") : null,
             PostAttentionNorm = mlp ? L("post_attention_layernorm.weight") : null,
-            GateUpProj = mlp ? cat([L("mlp.gate_proj.weight"), L("mlp.up_proj.weight")], 0) : null,
+            GateUpProj = mlp ? Fused("mlp.gate_proj.weight", "mlp.up_proj.weight") : null,
             DownProj = mlp ? L("mlp.down_proj.weight") : null,
         };
     }

@@ -17,7 +17,8 @@ public sealed class RotaryEmbedding : IDisposable
         using var exponents = steps.Times(1.0 / headDim);
         using var logs = exponents.Times(Math.Log(theta));
         using var powers = logs.exp(); // θ^e, in fp64
-        _inverseFrequency = powers.reciprocal().to(ScalarType.Float32, Device);
+        using var inverse = powers.reciprocal();
+        _inverseFrequency = inverse.to(ScalarType.Float32, Device);
     }
 
     public int HeadDim { get; }

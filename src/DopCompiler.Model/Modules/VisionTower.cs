@@ -76,8 +76,9 @@ public sealed class VisionTower : IDisposable
             Tensor L(string rest) => t.Load(naming.VisionLayer(i, rest));
             _ln1W = L("layer_norm1.weight");
             _ln1B = L("layer_norm1.bias");
-            _qkvW = cat([L("self_attn.q_proj.weight"), L("self_attn.k_proj.weight"), L("self_attn.v_proj.weight")], 0);
-            _qkvB = cat([L("self_attn.q_proj.bias"), L("self_attn.k_proj.bias"), L("self_attn.v_proj.bias")], 0);
+            Tensor Fused(params string[] rests) => t.LoadConcatenated(rests.Select(r => naming.VisionLayer(i, r)).ToArray());
+            _qkvW = Fused("self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight");
+            _qkvB = Fused("self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias");
             _outW = L("self_attn.out_proj.weight");
             _outB = L("self_attn.out_proj.bias");
             _ln2W = L("layer_norm2.weight");
