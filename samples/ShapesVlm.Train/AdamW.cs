@@ -8,6 +8,11 @@ namespace ShapesVlm.Train;
 /// AdamW with decoupled weight decay, written out so that its state is plain named tensors: a checkpoint is one
 /// safetensors file (weights + moments) and a resumed run continues bit for bit.
 /// </summary>
+/// <remarks>
+/// Every <see cref="Scalar"/> is owned in a <c>using</c> (see DopCompiler.Model's <c>ScalarSafe</c>): an implicit one
+/// (<c>mul_(0.9)</c>) can be finalized while libtorch still reads it, and this loop makes ~600 of them per step; a
+/// 78-minute training run died of that race once (session 4).
+/// </remarks>
 internal sealed class AdamW : IDisposable
 {
     private const double Beta1 = 0.9, Beta2 = 0.95, Epsilon = 1e-8;
@@ -35,9 +40,10 @@ internal sealed class AdamW : IDisposable
         var norm = stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>();
         if (norm > maxNorm)
         {
+            using var scale = (maxNorm / (norm + 1e-6)).ToScalar();
             foreach (var g in grads)
             {
-                g.mul_(maxNorm / (norm + 1e-6));
+                g.mul_(scale);
             }
         }
 
@@ -50,6 +56,15 @@ internal sealed class AdamW : IDisposable
         var bc1 = 1 - Math.Pow(Beta1, StepCount);
         var bc2 = 1 - Math.Pow(Beta2, StepCount);
         using var noGrad = no_grad();
+        using var beta1 = Beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using var decay = (1 - (learningRate * _weightDecay)).ToScalar();
+        using var rootBc2 = Math.Sqrt(bc2).ToScalar();
+        using var epsilon = Epsilon.ToScalar();
+        using var one = 1.ToScalar();
+        using var step = (-learningRate / bc1).ToScalar();
         foreach (var s in _slots)
         {
             using var scope = NewDisposeScope();
@@ -59,15 +74,15 @@ internal sealed class AdamW : IDisposable
                 continue;
             }
 
-            s.M.mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            s.V.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
+            s.M.mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            s.V.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
             if (s.Decay)
             {
-                s.Param.mul_(1 - (learningRate * _weightDecay));
+                s.Param.mul_(decay);
             }
 
-            var denominator = (s.V.sqrt() / Math.Sqrt(bc2)).add_(Epsilon);
-            s.Param.addcdiv_(s.M, denominator, value: -learningRate / bc1);
+            var denominator = s.V.sqrt().div_(rootBc2).add_(epsilon, one);
+            s.Param.addcdiv_(s.M, denominator, value: step);
         }
     }
 

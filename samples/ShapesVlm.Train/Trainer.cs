@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DopCompiler.Model.Checkpoints;
+using DopCompiler.Model.Modules;
 using DopCompiler.Spec;
 using ShapesVlm.Data;
 using ShapesVlm.Train.Modules;
@@ -94,12 +95,12 @@ internal sealed class Trainer(TrainingOptions options)
                 windowLoss += loss.item<float>();
                 if (decoderLeft is not null)
                 {
-                    var decoderLeftLoss = options.AuxDecoderLeftLoss * decoderLeft.Loss(imageStates!, batch.RelationLabels!, options.AuxLeftNeighbourWeight);
+                    var decoderLeftLoss = decoderLeft.Loss(imageStates!, batch.RelationLabels!, options.AuxLeftNeighbourWeight).Times(options.AuxDecoderLeftLoss);
                     windowAuxLoss += decoderLeftLoss.item<float>();
                     var (all, neighbours) = decoderLeft.Accuracy(imageStates!, batch.RelationLabels!);
                     windowDecoderLeft += all;
                     windowDecoderNeighbours += neighbours;
-                    loss = loss + decoderLeftLoss;
+                    loss = loss.Plus(decoderLeftLoss);
                 }
 
                 if (aux is not null)
@@ -107,18 +108,18 @@ internal sealed class Trainer(TrainingOptions options)
                     var auxLoss = zeros(1).sum();
                     if (options.AuxPatchLoss > 0)
                     {
-                        auxLoss = auxLoss + (options.AuxPatchLoss * aux.VisionLoss(visionFeatures, batch.PatchLabels!));
+                        auxLoss = auxLoss.Plus(aux.VisionLoss(visionFeatures, batch.PatchLabels!).Times(options.AuxPatchLoss));
                         windowPatchAccuracy += aux.VisionAccuracy(visionFeatures, batch.PatchLabels!);
                     }
 
                     if (options.AuxProjectorLoss > 0)
                     {
-                        auxLoss = auxLoss + (options.AuxProjectorLoss * aux.ProjectorLoss(projectedFeatures, batch.PatchLabels!));
+                        auxLoss = auxLoss.Plus(aux.ProjectorLoss(projectedFeatures, batch.PatchLabels!).Times(options.AuxProjectorLoss));
                     }
 
                     if (options.AuxRelationLoss > 0)
                     {
-                        auxLoss = auxLoss + (options.AuxRelationLoss * aux.RelationLoss(projectedFeatures, batch.RelationLabels!, options.AuxLeftNeighbourWeight));
+                        auxLoss = auxLoss.Plus(aux.RelationLoss(projectedFeatures, batch.RelationLabels!, options.AuxLeftNeighbourWeight).Times(options.AuxRelationLoss));
                         var (leftAccuracy, countAccuracy) = aux.RelationAccuracy(projectedFeatures, batch.RelationLabels!);
                         windowLeftAccuracy += leftAccuracy;
                         windowCountAccuracy += countAccuracy;
@@ -126,11 +127,11 @@ internal sealed class Trainer(TrainingOptions options)
 
                     if (options.AuxAttributeLoss > 0)
                     {
-                        auxLoss = auxLoss + (options.AuxAttributeLoss * aux.AttributeLoss(projectedFeatures, batch.PatchLabels!));
+                        auxLoss = auxLoss.Plus(aux.AttributeLoss(projectedFeatures, batch.PatchLabels!).Times(options.AuxAttributeLoss));
                     }
 
                     windowAuxLoss += auxLoss.item<float>();
-                    loss = loss + auxLoss;
+                    loss = loss.Plus(auxLoss);
                 }
 
                 loss.backward();
@@ -270,10 +271,10 @@ internal sealed class Trainer(TrainingOptions options)
             {
                 using var batch = host.ToTensors(shape.ImageSize, padId);
                 var (vision, projected) = model.ImageFeatures(batch.Pixels);
-                var loss = aux.VisionLoss(vision, batch.PatchLabels!) * Math.Max(options.AuxPatchLoss, 1e-3);
+                var loss = aux.VisionLoss(vision, batch.PatchLabels!).Times(Math.Max(options.AuxPatchLoss, 1e-3));
                 if (options.AuxProjectorLoss > 0)
                 {
-                    loss = loss + (options.AuxProjectorLoss * aux.ProjectorLoss(projected, batch.PatchLabels!));
+                    loss = loss.Plus(aux.ProjectorLoss(projected, batch.PatchLabels!).Times(options.AuxProjectorLoss));
                 }
 
                 loss.backward();

@@ -1,3 +1,4 @@
+using DopCompiler.Model.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -63,7 +64,7 @@ internal sealed class AuxHeads : nn.Module
         var left = nn.functional.cross_entropy(projector_left_head.forward(features).reshape(-1, PatchLabels.LeftClasses), labels.select(-1, 0).reshape(-1),
             weight: weights, ignore_index: PatchLabels.Ignore);
         var count = nn.functional.cross_entropy(projector_count_head.forward(features).reshape(-1, PatchLabels.CountClasses), labels.select(-1, 1).reshape(-1), ignore_index: PatchLabels.Ignore);
-        return left + count;
+        return left.Plus(count);
     }
 
     /// <summary>
@@ -73,11 +74,16 @@ internal sealed class AuxHeads : nn.Module
     /// </summary>
     public Tensor AttributeLoss(Tensor features, Tensor labels)
     {
-        var occupied = labels.gt(0);
-        var colour = torch.where(occupied, ((labels - 1) % 4) + 1, zeros_like(labels)).to_type(ScalarType.Int64);
-        var kind = torch.where(occupied, torch.div(labels - 1, 4, RoundingMode.floor) + 1, zeros_like(labels)).to_type(ScalarType.Int64);
+        // Integer Scalars owned here (ScalarSafe's reason): this loss is where a long run once died of the finalizer race.
+        using var zero = 0.ToScalar();
+        using var one = 1.ToScalar();
+        using var four = 4.ToScalar();
+        var occupied = labels.gt(zero);
+        var fromZero = labels.sub(one);
+        var colour = torch.where(occupied, fromZero.remainder(four).add(one, one), zeros_like(labels)).to_type(ScalarType.Int64);
+        var kind = torch.where(occupied, fromZero.div(four, RoundingMode.floor).add(one, one), zeros_like(labels)).to_type(ScalarType.Int64);
         return nn.functional.cross_entropy(projector_colour_head.forward(features).reshape(-1, 5), colour.reshape(-1))
-            + nn.functional.cross_entropy(projector_kind_head.forward(features).reshape(-1, 4), kind.reshape(-1));
+            .Plus(nn.functional.cross_entropy(projector_kind_head.forward(features).reshape(-1, 4), kind.reshape(-1)));
     }
 
     /// <summary>Accuracy of the left-neighbour and count heads over occupied cells' patches.</summary>
@@ -86,7 +92,8 @@ internal sealed class AuxHeads : nn.Module
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var leftLabels = labels.select(-1, 0);
-        var mask = leftLabels.ne(PatchLabels.Ignore);
+        using var ignore = PatchLabels.Ignore.ToScalar();
+        var mask = leftLabels.ne(ignore);
         var n = mask.sum().item<long>();
         if (n == 0)
         {

@@ -57,8 +57,10 @@ internal sealed class DecoderLeftHead : nn.Module
         using var scope = NewDisposeScope();
         var labels = relationLabels.select(-1, 0);
         var right = Logits(imageStates).argmax(-1).eq(labels);
-        var occupied = labels.ne(PatchLabels.Ignore);
-        var neighbours = labels.gt(0);
+        using var ignore = PatchLabels.Ignore.ToScalar();
+        using var none = 0.ToScalar();
+        var occupied = labels.ne(ignore);
+        var neighbours = labels.gt(none);
         var n = occupied.sum().item<long>();
         var m = neighbours.sum().item<long>();
         return (n == 0 ? 1 : (double)right.logical_and(occupied).sum().item<long>() / n,

@@ -46,7 +46,7 @@ internal sealed class RmsNormModule : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor x) => x * (x.square().mean([-1L], keepdim: true) + _eps).rsqrt() * weight;
+    public Tensor Forward(Tensor x) => x * x.square().mean([-1L], keepdim: true).PlusScalar(_eps).rsqrt() * weight;
 }
 
 /// <summary><c>language_model</c>: <c>model</c> (embeddings, layers, norm) and the untied <c>lm_head</c>.</summary>
@@ -126,10 +126,10 @@ internal sealed class LlamaDecoderLayer : nn.Module
     public (Tensor Prefix, Tensor Suffix) Forward(Tensor hp, Tensor hs, SharedPrefixRows rows)
     {
         var (ap, as_) = self_attn.Forward(input_layernorm.Forward(hp), input_layernorm.Forward(hs), rows);
-        hp = hp + ap;
-        hs = hs + as_;
-        hp = hp + mlp.Forward(post_attention_layernorm.Forward(hp));
-        hs = hs + mlp.Forward(post_attention_layernorm.Forward(hs));
+        hp = hp.Plus(ap);
+        hs = hs.Plus(as_);
+        hp = hp.Plus(mlp.Forward(post_attention_layernorm.Forward(hp)));
+        hs = hs.Plus(mlp.Forward(post_attention_layernorm.Forward(hs)));
         return (hp, hs);
     }
 }

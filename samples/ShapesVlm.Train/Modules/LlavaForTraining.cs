@@ -86,9 +86,14 @@ internal sealed class LlavaForTraining : nn.Module
         var suffix = lm.Embed(batch.SuffixIds); // [Q, S, d]
         var p = prefix.shape[1];
         var s = suffix.shape[1];
-        var (cosP, sinP) = _rotary.Tables(arange(p, ScalarType.Int64));
-        var (cosS, sinS) = _rotary.Tables(arange(p, p + s, ScalarType.Int64));
-        var causal = full(s, s, float.NegativeInfinity).triu(1);
+        // Scalars owned here (DopCompiler.Model's ScalarSafe explains the finalizer race they avoid).
+        using var start = 0L.ToScalar();
+        using var prefixEnd = p.ToScalar();
+        using var suffixEnd = (p + s).ToScalar();
+        using var minusInfinity = float.NegativeInfinity.ToScalar();
+        var (cosP, sinP) = _rotary.Tables(arange(start, prefixEnd, ScalarType.Int64));
+        var (cosS, sinS) = _rotary.Tables(arange(prefixEnd, suffixEnd, ScalarType.Int64));
+        var causal = full(s, s, minusInfinity).triu(1);
         var mask = cat([zeros(s, p), causal], 1); // [S, P+S]
         var rows = new SharedPrefixRows
         {

@@ -1,3 +1,4 @@
+using DopCompiler.Model.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -75,7 +76,7 @@ internal sealed class ClipEmbeddings : nn.Module
         var b = pixels.shape[0];
         var patches = patch_embedding.forward(pixels).flatten(2).transpose(1, 2); // [B, N, D_v]
         var cls = class_embedding.view(1, 1, _hidden).expand(b, 1, _hidden);
-        return cat([cls, patches], 1) + position_embedding.weight!.unsqueeze(0); // [B, N+1, D_v]
+        return cat([cls, patches], 1).Plus(position_embedding.weight!.unsqueeze(0)); // [B, N+1, D_v]
     }
 }
 
@@ -118,8 +119,8 @@ internal sealed class ClipEncoderLayer : nn.Module
 
     public Tensor Forward(Tensor h)
     {
-        h = h + self_attn.Forward(layer_norm1.forward(h));
-        return h + mlp.Forward(layer_norm2.forward(h));
+        h = h.Plus(self_attn.Forward(layer_norm1.forward(h)));
+        return h.Plus(mlp.Forward(layer_norm2.forward(h)));
     }
 }
 
@@ -164,7 +165,7 @@ internal sealed class ClipMlp : nn.Module
     public Tensor Forward(Tensor x)
     {
         var y = fc1.forward(x);
-        y = y * torch.sigmoid(1.702 * y); // quick_gelu
+        y = y * torch.sigmoid(y.Times(1.702)); // quick_gelu
         return fc2.forward(y);
     }
 }
