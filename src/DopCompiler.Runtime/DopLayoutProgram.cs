@@ -58,7 +58,7 @@ internal sealed class DopLayoutProgram : IDisposable
             var key = string.Join(",", attentionPositions);
             if (!_tables.TryGetValue(key, out var table))
             {
-                using var ids = tensor(attentionPositions);
+                using var ids = tensor(attentionPositions, device: rotary.Device);
                 var (cos, sin) = rotary.Tables(ids);
                 table = (cos.DetachFromDisposeScope(), sin.DetachFromDisposeScope());
                 _tables[key] = table;

@@ -57,7 +57,7 @@ public sealed class SearchContext : IDisposable
     public static SearchContext Prepare(DopSpec spec, IReadOnlyList<ValidationSample> validation, ISearchProgress progress, SearchStatistics statistics,
         Device? device = null)
     {
-        progress.Info(device is null || device.type == TorchSharp.DeviceType.CPU ? $"loading model {spec.Model}" : $"loading model {spec.Model} onto {device}");
+        progress.Info(device.IsHost() ? $"loading model {spec.Model}" : $"loading model {spec.Model} onto {device}");
         var model = LlavaModel.Load(spec.Model, device: device);
         try
         {

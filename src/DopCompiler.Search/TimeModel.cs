@@ -1,3 +1,5 @@
+using DopCompiler.Model.Modules;
+
 namespace DopCompiler.Search;
 
 /// <summary>
@@ -37,7 +39,7 @@ public sealed record TimeModel(double AttentionA, double AttentionB, double Atte
             // Not Linux or not readable: the core count still separates most machines.
         }
 
-        var onDevice = device is null || device.type == TorchSharp.DeviceType.CPU ? string.Empty : $"; device={device}";
+        var onDevice = device.IsHost() ? string.Empty : $"; device={device}";
         return $"{cpu}; cores={Environment.ProcessorCount}{onDevice}";
     }
 }

@@ -57,7 +57,7 @@ public static class TimeModelProbe
         using var hidden = onHost.to(model.DType, model.Device);
         var tables = counts.ToDictionary(n => n, n =>
         {
-            using var positions = tensor(Rows(n, total).Select(r => (long)r).ToArray());
+            using var positions = tensor(Rows(n, total).Select(r => (long)r).ToArray(), device: model.Device);
             return model.Rotary.Tables(positions);
         });
         var plans = design.Select(p => new LayerPlan

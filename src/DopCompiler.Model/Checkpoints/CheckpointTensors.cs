@@ -1,5 +1,5 @@
 using System.Text.Json;
-using TorchSharp;
+using DopCompiler.Model.Modules;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Checkpoints;
@@ -19,7 +19,7 @@ public sealed class CheckpointTensors : IDisposable
     private CheckpointTensors(string folder, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileByTensor, Device? device)
     {
         Folder = folder;
-        Device = device is null || device.type == DeviceType.CPU ? null : device;
+        Device = device.IsHost() ? null : device;
         _files = files;
         _fileByTensor = fileByTensor;
     }

@@ -3,19 +3,17 @@ using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Modules;
 
-/// <summary>Reads tensor values into managed arrays from any device (<c>data&lt;T&gt;()</c> works on CPU tensors only).</summary>
+/// <summary>The host (CPU) side of device handling: which device means the host, and reading values back to it.</summary>
 public static class HostReadback
 {
-    /// <summary>The tensor's values as floats, copied to the host first when it lives on another device.</summary>
+    /// <summary>Whether <paramref name="device"/> is the host: null (the default everywhere) or the CPU.</summary>
+    public static bool IsHost(this Device? device) => device is null || device.type == DeviceType.CPU;
+
+    /// <summary>The tensor's values as floats (<c>data&lt;T&gt;()</c> reads CPU tensors only, so another device's are copied first).</summary>
     public static float[] ToHostFloats(this Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        if (tensor.device_type == DeviceType.CPU)
-        {
-            return tensor.data<float>().ToArray();
-        }
-
-        using var host = tensor.cpu();
+        using var host = tensor.cpu(); // a CPU tensor's own storage, without a copy
         return host.data<float>().ToArray();
     }
 }

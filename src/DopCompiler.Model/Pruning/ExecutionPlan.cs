@@ -83,7 +83,7 @@ public sealed class ExecutionPlan : IDisposable
             var key = string.Join(",", attentionPositions);
             if (!tableCache.TryGetValue(key, out var table))
             {
-                using var positions = tensor(attentionPositions);
+                using var positions = tensor(attentionPositions, device: rotary.Device);
                 var (cos, sin) = rotary.Tables(positions);
                 cos = cos.DetachFromDisposeScope();
                 sin = sin.DetachFromDisposeScope();
