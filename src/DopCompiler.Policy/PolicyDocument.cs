@@ -53,6 +53,9 @@ namespace DopCompiler.Policy
 
         [DataMember(Name = "model_type")] public string ModelType { get; set; } = "";
 
+        /// <summary>The decoder's q/k/v projections carry biases (Qwen2): priced in the FLOPs; absent (false) for LLaMA.</summary>
+        [DataMember(Name = "qkv_bias", EmitDefaultValue = false)] public bool QkvBias { get; set; }
+
         [DataMember(Name = "num_layers")] public int NumLayers { get; set; }
 
         [DataMember(Name = "hidden_size")] public int HiddenSize { get; set; }

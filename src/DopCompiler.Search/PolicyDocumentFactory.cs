@@ -28,6 +28,7 @@ public static class PolicyDocumentFactory
                 Name = modelName,
                 Hash = modelHash,
                 ModelType = config.ModelType,
+                QkvBias = config.Text.QkvBias,
                 NumLayers = layers,
                 HiddenSize = config.Text.HiddenSize,
                 IntermediateSize = config.Text.IntermediateSize,

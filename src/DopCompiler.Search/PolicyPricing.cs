@@ -19,6 +19,7 @@ public static class PolicyPricing
         RmsNormEps = 0,
         RopeTheta = 0,
         TieWordEmbeddings = false,
+        QkvBias = model.QkvBias,
     };
 
     public static PolicyCost FlopsCost(PolicyDocument document)

@@ -5,7 +5,10 @@ using static TorchSharp.torch;
 
 namespace DopCompiler.TestFixtures;
 
-/// <summary>Writes a random-weight LLaVA-1.5-layout checkpoint folder (config.json, preprocessor_config.json, safetensors).</summary>
+/// <summary>
+/// Writes a random-weight LLaVA checkpoint folder (config.json, preprocessor_config.json, safetensors) in the on-disk
+/// layout of LLaVA-1.5 (CLIP + LLaMA) or llava-interleave-qwen (SigLIP + Qwen2), or a mixed pair.
+/// </summary>
 public static class TinyLlavaCheckpoint
 {
     /// <summary>Writes the folder; <paramref name="metadata"/> goes into the single safetensors file's <c>__metadata__</c>.</summary>
@@ -67,7 +70,11 @@ public static class TinyLlavaCheckpoint
         var headDim = o.Hidden / o.Heads;
         result[lm + "embed_tokens.weight"] = randn([o.Vocab, o.Hidden], generator: generator);
         result[lm + "norm.weight"] = Norm(o.Hidden);
-        result[lmHead] = W(o.Vocab, o.Hidden);
+        if (!o.TieWordEmbeddings)
+        {
+            result[lmHead] = W(o.Vocab, o.Hidden);
+        }
+
         for (var i = 0; i < o.Layers; i++)
         {
             var p = $"{lm}layers.{i}.";
@@ -77,6 +84,14 @@ public static class TinyLlavaCheckpoint
             result[p + "self_attn.k_proj.weight"] = W(o.KeyValueHeads * headDim, o.Hidden);
             result[p + "self_attn.v_proj.weight"] = W(o.KeyValueHeads * headDim, o.Hidden);
             result[p + "self_attn.o_proj.weight"] = W(o.Hidden, o.Heads * headDim);
+            if (o.Qwen)
+            {
+                // Qwen2Attention: q/k/v_proj bias=True, o_proj bias=False. Large enough to matter in the parity checks.
+                result[p + "self_attn.q_proj.bias"] = V(o.Heads * headDim, 0.5);
+                result[p + "self_attn.k_proj.bias"] = V(o.KeyValueHeads * headDim, 0.5);
+                result[p + "self_attn.v_proj.bias"] = V(o.KeyValueHeads * headDim, 0.5);
+            }
+
             result[p + "mlp.gate_proj.weight"] = W(o.Intermediate, o.Hidden);
             result[p + "mlp.up_proj.weight"] = W(o.Intermediate, o.Hidden);
             result[p + "mlp.down_proj.weight"] = W(o.Hidden, o.Intermediate);
@@ -84,11 +99,24 @@ public static class TinyLlavaCheckpoint
 
         var dv = o.VisionHidden;
         var patches = (o.ImageSize / o.PatchSize) * (o.ImageSize / o.PatchSize);
-        result[vt + "embeddings.class_embedding"] = V(dv, 1.0);
-        result[vt + "embeddings.patch_embedding.weight"] = randn([dv, 3, o.PatchSize, o.PatchSize], generator: generator) / Math.Sqrt(3 * o.PatchSize * o.PatchSize);
-        result[vt + "embeddings.position_embedding.weight"] = randn([patches + 1, dv], generator: generator) * 0.5;
-        result[vt + "pre_layrnorm.weight"] = Norm(dv);
-        result[vt + "pre_layrnorm.bias"] = V(dv);
+        var fv = o.VisionMlpWidth;
+        // Draw order kept as it was for CLIP, so the LLaVA-1.5 fixture (and the hashes recorded from it) stay byte-identical.
+        if (o.Siglip)
+        {
+            // SiglipVisionEmbeddings: conv with bias, one position per patch, no class token, no pre-layernorm.
+            result[vt + "embeddings.patch_embedding.weight"] = randn([dv, 3, o.PatchSize, o.PatchSize], generator: generator) / Math.Sqrt(3 * o.PatchSize * o.PatchSize);
+            result[vt + "embeddings.patch_embedding.bias"] = V(dv, 0.5);
+            result[vt + "embeddings.position_embedding.weight"] = randn([patches, dv], generator: generator) * 0.5;
+        }
+        else
+        {
+            result[vt + "embeddings.class_embedding"] = V(dv, 1.0);
+            result[vt + "embeddings.patch_embedding.weight"] = randn([dv, 3, o.PatchSize, o.PatchSize], generator: generator) / Math.Sqrt(3 * o.PatchSize * o.PatchSize);
+            result[vt + "embeddings.position_embedding.weight"] = randn([patches + 1, dv], generator: generator) * 0.5;
+            result[vt + "pre_layrnorm.weight"] = Norm(dv);
+            result[vt + "pre_layrnorm.bias"] = V(dv);
+        }
+
         result[vt + "post_layernorm.weight"] = Norm(dv);
         result[vt + "post_layernorm.bias"] = V(dv);
         for (var i = 0; i < o.VisionLayers; i++)
@@ -104,9 +132,9 @@ public static class TinyLlavaCheckpoint
             result[p + "layer_norm1.bias"] = V(dv);
             result[p + "layer_norm2.weight"] = Norm(dv);
             result[p + "layer_norm2.bias"] = V(dv);
-            result[p + "mlp.fc1.weight"] = W(4 * dv, dv);
-            result[p + "mlp.fc1.bias"] = V(4 * dv);
-            result[p + "mlp.fc2.weight"] = W(dv, 4 * dv);
+            result[p + "mlp.fc1.weight"] = W(fv, dv);
+            result[p + "mlp.fc1.bias"] = V(fv);
+            result[p + "mlp.fc2.weight"] = W(dv, fv);
             result[p + "mlp.fc2.bias"] = V(dv);
         }
 
@@ -123,37 +151,57 @@ public static class TinyLlavaCheckpoint
           "model_type": "llava",
           "image_token_index": {{o.ImageTokenIndex}},
           "projector_hidden_act": "gelu",
-          "vision_feature_layer": -2,
-          "vision_feature_select_strategy": "default",
+          "vision_feature_layer": {{o.VisionFeatureLayer}},
+          "vision_feature_select_strategy": "{{o.FeatureStrategy}}",
           "torch_dtype": "float32",
           "text_config": {
-            "model_type": "llama",
+            "model_type": "{{o.TextType}}",
             "hidden_size": {{o.Hidden}},
             "intermediate_size": {{o.Intermediate}},
             "num_hidden_layers": {{o.Layers}},
             "num_attention_heads": {{o.Heads}},
             "num_key_value_heads": {{o.KeyValueHeads}},
             "vocab_size": {{o.Vocab}},
-            "rms_norm_eps": 1e-5,
-            "rope_theta": 10000.0,
-            "hidden_act": "silu",
-            "tie_word_embeddings": false
+            "rms_norm_eps": {{(o.Qwen ? "1e-6" : "1e-5")}},
+            "rope_theta": {{o.RopeTheta.ToString("0.0###", CultureInfo.InvariantCulture)}},
+            "hidden_act": "silu",{{(o.Qwen ? "\n    \"use_sliding_window\": false,\n    \"max_window_layers\": 24," : "")}}
+            "tie_word_embeddings": {{(o.TieWordEmbeddings ? "true" : "false")}}
           },
           "vision_config": {
-            "model_type": "clip_vision_model",
+            "model_type": "{{(o.Siglip ? "siglip_vision_model" : "clip_vision_model")}}",
             "hidden_size": {{o.VisionHidden}},
-            "intermediate_size": {{4 * o.VisionHidden}},
+            "intermediate_size": {{o.VisionMlpWidth}},
             "num_hidden_layers": {{o.VisionLayers}},
             "num_attention_heads": {{o.VisionHeads}},
             "image_size": {{o.ImageSize}},
             "patch_size": {{o.PatchSize}},
-            "hidden_act": "quick_gelu",
-            "layer_norm_eps": 1e-5
+            "hidden_act": "{{(o.Siglip ? "gelu_pytorch_tanh" : "quick_gelu")}}",
+            "layer_norm_eps": {{(o.Siglip ? "1e-6" : "1e-5")}}
           }
         }
         """);
 
-    public static string PreprocessorJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
+    /// <summary>The image processor config the checkpoint ships: CLIPImageProcessor's or SiglipImageProcessor's.</summary>
+    public static string PreprocessorJson(TinyLlavaOptions o) => o.Siglip ? SiglipPreprocessorJson(o) : ClipPreprocessorJson(o);
+
+    /// <summary>llava-interleave-qwen's preprocessor_config.json at another size: exact resize, mean/std 0.5, no crop.</summary>
+    public static string SiglipPreprocessorJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
+        {
+          "do_convert_rgb": null,
+          "do_normalize": true,
+          "do_rescale": true,
+          "do_resize": true,
+          "image_mean": [0.5, 0.5, 0.5],
+          "image_processor_type": "SiglipImageProcessor",
+          "image_std": [0.5, 0.5, 0.5],
+          "processor_class": "LlavaProcessor",
+          "resample": 3,
+          "rescale_factor": 0.00392156862745098,
+          "size": { "height": {{o.ImageSize}}, "width": {{o.ImageSize}} }
+        }
+        """);
+
+    public static string ClipPreprocessorJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
         {
           "crop_size": { "height": {{o.ImageSize}}, "width": {{o.ImageSize}} },
           "size": { "shortest_edge": {{o.ImageSize}} },

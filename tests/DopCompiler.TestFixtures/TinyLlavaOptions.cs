@@ -33,5 +33,30 @@ public sealed record TinyLlavaOptions
     /// <summary>Scale of the random weights relative to 1/sqrt(fan_in); above 1 makes outputs depend strongly on inputs.</summary>
     public double WeightScale { get; init; } = 1.0;
 
+    /// <summary><c>clip</c> (LLaVA-1.5's tower) or <c>siglip</c> (llava-interleave's: patch conv bias, no [CLS], no pre-layernorm).</summary>
+    public string VisionType { get; init; } = "clip";
+
+    /// <summary><c>llama</c> or <c>qwen2</c> (q/k/v biases).</summary>
+    public string TextType { get; init; } = "llama";
+
+    /// <summary>The vision MLP's width; 0 means 4 × <see cref="VisionHidden"/> (CLIP's ratio).</summary>
+    public int VisionIntermediate { get; init; }
+
+    public int VisionFeatureLayer { get; init; } = -2;
+
+    /// <summary><c>default</c> or <c>full</c>.</summary>
+    public string FeatureStrategy { get; init; } = "default";
+
+    /// <summary>Tied embeddings: the checkpoint holds no LM head tensor (Qwen2-0.5B's layout).</summary>
+    public bool TieWordEmbeddings { get; init; }
+
+    public double RopeTheta { get; init; } = 10000.0;
+
+    public int VisionMlpWidth => VisionIntermediate > 0 ? VisionIntermediate : 4 * VisionHidden;
+
+    public bool Siglip => VisionType == "siglip";
+
+    public bool Qwen => TextType == "qwen2";
+
     public int ImageTokenIndex => Vocab - 1;
 }

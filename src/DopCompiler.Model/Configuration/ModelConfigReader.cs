@@ -2,7 +2,12 @@ using System.Text.Json;
 
 namespace DopCompiler.Model.Configuration;
 
-/// <summary>Reads a Hugging Face <c>config.json</c> for <c>model_type</c> <c>llava</c> (LLaVA-1.5) or <c>llama</c>.</summary>
+/// <summary>
+/// Reads a Hugging Face <c>config.json</c> for <c>model_type</c> <c>llava</c> (CLIP or SigLIP tower, LLaMA or Qwen2
+/// decoder), <c>llama</c> or <c>qwen2</c>. Absent keys take transformers' defaults for the sub-config's own class (a
+/// <c>vision_config</c>/<c>text_config</c> dict is built with its model type's config class: configuration_llava.py
+/// lines 80-82 and 97-99 at huggingface/transformers@053f59e).
+/// </summary>
 /// <remarks>
 /// Fields that change the math are checked and an unsupported value is a DOP004 error naming the field (for example
 /// <c>rope_scaling</c>, biased attention, another activation). Bookkeeping fields that real configs carry by the dozen
@@ -12,6 +17,9 @@ namespace DopCompiler.Model.Configuration;
 public static class ModelConfigReader
 {
     public const string FileName = "config.json";
+
+    /// <summary>What the reader accepts, for errors that name it.</summary>
+    public const string Supported = "'llava' (vision_config.model_type 'clip_vision_model' or 'siglip_vision_model'; text_config.model_type 'llama' or 'qwen2'), 'llama' and 'qwen2'";
 
     public static ModelConfig Read(string modelFolder)
     {
@@ -38,9 +46,9 @@ public static class ModelConfigReader
             return modelType switch
             {
                 "llava" => ReadLlava(root),
-                "llama" => new ModelConfig { ModelType = "llama", Text = ReadText(root) },
+                "llama" or "qwen2" => new ModelConfig { ModelType = modelType, Text = ReadText(root, modelType) },
                 _ => throw new DopException(DiagnosticCodes.ModelConfig,
-                    $"model_type '{modelType}' is not supported: DopCompiler reads 'llava' (LLaVA-1.5: CLIP vision tower, two-layer projector, LLaMA decoder) and 'llama'", path),
+                    $"model_type '{modelType}' is not supported: DopCompiler reads {Supported}", path),
             };
         }
     }
@@ -48,34 +56,25 @@ public static class ModelConfigReader
     private static ModelConfig ReadLlava(JsonFields root)
     {
         var text = root.Object("text_config");
-        var textType = text.String("model_type", "llama");
-        if (textType != "llama")
+        // configuration_llava.py line 98: text_config["model_type"] defaults to "llama".
+        var textType = text.String("model_type", "llama")!;
+        if (textType is not ("llama" or "qwen2"))
         {
-            throw text.Error("model_type", $"text_config.model_type '{textType}' is not supported (only 'llama' decoders)");
+            throw text.Error("model_type", $"text_config.model_type '{textType}' is not supported; supported: {Supported}");
         }
 
         var visionFields = root.Object("vision_config");
-        var visionType = visionFields.String("model_type", "clip_vision_model");
-        if (visionType != "clip_vision_model")
+        // configuration_llava.py line 81: vision_config["model_type"] defaults to "clip_vision_model".
+        var visionType = visionFields.String("model_type", VisionConfig.ClipType)!;
+        var vision = visionType switch
         {
-            throw visionFields.Error("model_type", $"vision_config.model_type '{visionType}' is not supported (only 'clip_vision_model')");
-        }
-
-        var vision = new VisionConfig
-        {
-            HiddenSize = visionFields.Int("hidden_size", 1024),
-            IntermediateSize = visionFields.Int("intermediate_size", 4096),
-            NumLayers = visionFields.Int("num_hidden_layers", 24),
-            NumHeads = visionFields.Int("num_attention_heads", 16),
-            ImageSize = visionFields.Int("image_size", 336),
-            PatchSize = visionFields.Int("patch_size", 14),
-            NumChannels = visionFields.Int("num_channels", 3),
-            LayerNormEps = visionFields.Double("layer_norm_eps", 1e-5),
-            HiddenAct = visionFields.String("hidden_act", "quick_gelu")!,
+            VisionConfig.ClipType => ReadClip(visionFields),
+            VisionConfig.SiglipType => ReadSiglip(visionFields),
+            _ => throw visionFields.Error("model_type", $"vision_config.model_type '{visionType}' is not supported; supported: {Supported}"),
         };
-        if (vision.HiddenAct is not ("quick_gelu" or "gelu"))
+        if (vision.HiddenAct is not ("quick_gelu" or "gelu" or "gelu_pytorch_tanh"))
         {
-            throw visionFields.Error("hidden_act", $"vision_config.hidden_act '{vision.HiddenAct}' is not supported (quick_gelu, gelu)");
+            throw visionFields.Error("hidden_act", $"vision_config.hidden_act '{vision.HiddenAct}' is not supported (quick_gelu, gelu, gelu_pytorch_tanh)");
         }
 
         if (vision.ImageSize % vision.PatchSize != 0 || vision.HiddenSize % vision.NumHeads != 0)
@@ -108,12 +107,26 @@ public static class ModelConfigReader
             throw root.Error("projector_hidden_act", $"projector_hidden_act '{projectorAct}' is not supported (gelu)");
         }
 
-        // Older configs call it image_token_index, newer ones image_token_id.
+        // configuration_llava.py line 62: multimodal_projector_bias=True; the projector is read with its biases.
+        if (!root.Bool("multimodal_projector_bias", true))
+        {
+            throw root.Error("multimodal_projector_bias", "multimodal_projector_bias: false is not supported (the projector's linear layers carry biases)");
+        }
+
+        // Older configs call it image_token_index, newer ones image_token_id (configuration_llava.py line 49's
+        // attribute_map); the default is line 57's 32000.
         var imageToken = root.Has("image_token_index") ? root.Int("image_token_index", 32000) : root.Int("image_token_id", 32000);
+        var textConfig = ReadText(text, textType);
+        // configuration_llava.py lines 109-110: a tie_word_embeddings in either place ties the LM head.
+        if (root.Bool("tie_word_embeddings", false) && !textConfig.TieWordEmbeddings)
+        {
+            textConfig = textConfig with { TieWordEmbeddings = true };
+        }
+
         return new ModelConfig
         {
             ModelType = "llava",
-            Text = ReadText(text),
+            Text = textConfig,
             Vision = vision,
             ImageTokenIndex = imageToken,
             VisionFeatureLayer = featureLayer,
@@ -122,8 +135,52 @@ public static class ModelConfigReader
         };
     }
 
-    private static TextConfig ReadText(JsonFields fields)
+    /// <summary>
+    /// CLIP's tower. Absent keys keep the values this reader has always used (LLaVA-1.5's, configuration_llava.py
+    /// lines 84-92, which apply when vision_config is absent altogether).
+    /// </summary>
+    private static VisionConfig ReadClip(JsonFields f) => new()
     {
+        ModelType = VisionConfig.ClipType,
+        HiddenSize = f.Int("hidden_size", 1024),
+        IntermediateSize = f.Int("intermediate_size", 4096),
+        NumLayers = f.Int("num_hidden_layers", 24),
+        NumHeads = f.Int("num_attention_heads", 16),
+        ImageSize = f.Int("image_size", 336),
+        PatchSize = f.Int("patch_size", 14),
+        NumChannels = f.Int("num_channels", 3),
+        LayerNormEps = f.Double("layer_norm_eps", 1e-5),
+        HiddenAct = f.String("hidden_act", "quick_gelu")!,
+    };
+
+    /// <summary>
+    /// SigLIP's tower with SiglipVisionConfig's defaults (configuration_siglip.py lines 185-196 at
+    /// huggingface/transformers@d5ab4d5: hidden 768, intermediate 3072, 12 layers, 12 heads, 3 channels, image 224,
+    /// patch 16, gelu_pytorch_tanh, layer_norm_eps 1e-6).
+    /// </summary>
+    private static VisionConfig ReadSiglip(JsonFields f) => new()
+    {
+        ModelType = VisionConfig.SiglipType,
+        HiddenSize = f.Int("hidden_size", 768),
+        IntermediateSize = f.Int("intermediate_size", 3072),
+        NumLayers = f.Int("num_hidden_layers", 12),
+        NumHeads = f.Int("num_attention_heads", 12),
+        ImageSize = f.Int("image_size", 224),
+        PatchSize = f.Int("patch_size", 16),
+        NumChannels = f.Int("num_channels", 3),
+        LayerNormEps = f.Double("layer_norm_eps", 1e-6),
+        HiddenAct = f.String("hidden_act", "gelu_pytorch_tanh")!,
+    };
+
+    /// <summary>
+    /// A LLaMA or Qwen2 decoder. Qwen2's defaults are Qwen2Config's (configuration_qwen2.py lines 61-76 at
+    /// huggingface/transformers@008e574: vocab 151936, hidden 4096, intermediate 22016, 32 layers, 32 heads, KV heads =
+    /// heads when absent (its __post_init__), silu, rms_norm_eps 1e-6, untied, no sliding window; rope_theta 10000 as in
+    /// transformers 4.x's Qwen2Config.__init__ and 5.x's default rope parameters).
+    /// </summary>
+    private static TextConfig ReadText(JsonFields fields, string modelType)
+    {
+        var qwen = modelType == "qwen2";
         var hidden = fields.Int("hidden_size", 4096);
         var heads = fields.Int("num_attention_heads", 32);
         var kvHeads = fields.Int("num_key_value_heads", heads);
@@ -135,7 +192,7 @@ public static class ModelConfigReader
         var act = fields.String("hidden_act", "silu");
         if (act != "silu")
         {
-            throw fields.Error("hidden_act", $"hidden_act '{act}' is not supported (LLaMA's SwiGLU uses silu)");
+            throw fields.Error("hidden_act", $"hidden_act '{act}' is not supported ({modelType}'s SwiGLU MLP with silu only)");
         }
 
         if (fields.Has("rope_scaling") && fields.Element("rope_scaling").ValueKind != JsonValueKind.Null)
@@ -143,11 +200,32 @@ public static class ModelConfigReader
             throw fields.Error("rope_scaling", "rope_scaling is not supported (plain RoPE with rope_theta only)");
         }
 
+        // transformers 5 writes RoPE settings as rope_parameters {rope_type, rope_theta}; only the plain kind is implemented.
+        var ropeTheta = fields.Double("rope_theta", 10000.0);
+        if (fields.Has("rope_parameters") && fields.Element("rope_parameters").ValueKind == JsonValueKind.Object)
+        {
+            var rope = fields.Object("rope_parameters");
+            var ropeType = rope.String("rope_type", "default");
+            if (ropeType != "default")
+            {
+                throw rope.Error("rope_type", $"rope_parameters.rope_type '{ropeType}' is not supported (plain RoPE, 'default', only)");
+            }
+
+            ropeTheta = rope.Double("rope_theta", ropeTheta);
+        }
+
+        if (qwen && fields.Bool("use_sliding_window", false))
+        {
+            throw fields.Error("use_sliding_window", "use_sliding_window: true is not supported (every layer attends to the whole prompt)");
+        }
+
+        // LLaMA's attention_bias would put biases on o_proj too, and mlp_bias on the MLP: neither is implemented. Qwen2
+        // has neither key; its q/k/v biases are built in (Qwen2Attention: q/k/v_proj bias=True, o_proj bias=False).
         foreach (var flag in new[] { "attention_bias", "mlp_bias" })
         {
             if (fields.Has(flag) && fields.Element(flag).ValueKind == JsonValueKind.True)
             {
-                throw fields.Error(flag, $"{flag}: true is not supported (LLaMA projections have no bias)");
+                throw fields.Error(flag, $"{flag}: true is not supported ({modelType} projections have no bias{(qwen ? " beyond q/k/v" : "")})");
             }
         }
 
@@ -156,15 +234,17 @@ public static class ModelConfigReader
             : hidden / heads;
         return new TextConfig
         {
+            ModelType = modelType,
+            QkvBias = qwen,
             HiddenSize = hidden,
-            IntermediateSize = fields.Int("intermediate_size", 11008),
+            IntermediateSize = fields.Int("intermediate_size", qwen ? 22016 : 11008),
             NumLayers = fields.Int("num_hidden_layers", 32),
             NumHeads = heads,
             NumKeyValueHeads = kvHeads,
             HeadDim = headDim,
-            VocabSize = fields.Int("vocab_size", 32000),
+            VocabSize = fields.Int("vocab_size", qwen ? 151936 : 32000),
             RmsNormEps = fields.Double("rms_norm_eps", 1e-6),
-            RopeTheta = fields.Double("rope_theta", 10000.0),
+            RopeTheta = ropeTheta,
             TieWordEmbeddings = fields.Bool("tie_word_embeddings", false),
         };
     }

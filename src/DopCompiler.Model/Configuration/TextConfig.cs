@@ -1,8 +1,17 @@
 namespace DopCompiler.Model.Configuration;
 
-/// <summary>The LLaMA decoder's shape (Hugging Face <c>text_config</c>, or the whole config of a plain <c>llama</c> model).</summary>
+/// <summary>
+/// The decoder's shape (Hugging Face <c>text_config</c>, or the whole config of a plain <c>llama</c>/<c>qwen2</c> model).
+/// LLaMA and Qwen2 decoders differ only in Qwen2's q/k/v biases (<see cref="QkvBias"/>).
+/// </summary>
 public sealed record TextConfig
 {
+    /// <summary><c>llama</c> or <c>qwen2</c>.</summary>
+    public string ModelType { get; init; } = "llama";
+
+    /// <summary>q_proj, k_proj and v_proj carry a bias (Qwen2; o_proj and the MLP never do).</summary>
+    public bool QkvBias { get; init; }
+
     public required int HiddenSize { get; init; }
 
     public required int IntermediateSize { get; init; }

@@ -28,6 +28,9 @@ public sealed class ExecutedFlops
         }
     }
 
+    /// <summary>A bias added to <paramref name="tokens"/> rows of width <paramref name="width"/> (one FLOP each; Qwen2's q/k/v).</summary>
+    public void Bias(long tokens, long width) => Projections += tokens * width;
+
     /// <summary>Scores (q·kᵀ) and the weighted sum (p·v) over every query/key pair the kernel computes.</summary>
     public void Attention(long heads, long headDim, long queries, long keys) =>
         AttentionScores += 2 * 2 * heads * headDim * queries * keys;

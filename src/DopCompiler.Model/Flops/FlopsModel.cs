@@ -71,6 +71,12 @@ public sealed class FlopsModel
 
         double qWidth = _config.QueryWidth, kvWidth = _config.KeyValueWidth;
         var projections = (2 * queries * d * qWidth * 2) + (2 * keyValues * d * kvWidth * 2);
+        if (_config.QkvBias)
+        {
+            // Qwen2's q/k/v biases: one add per output element (the paper's convention counts matrix products only).
+            projections += (queries * qWidth) + (2 * keyValues * kvWidth);
+        }
+
         var scores = 2 * 2 * _config.NumHeads * (double)_config.HeadDim * queries * keyValues;
         return (projections, scores, 2 * mlpTokens * d * f * 3);
     }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace DopCompiler.Model.Modules;
 
 /// <summary>
-/// The two residual branches of a LLaMA decoder layer over a set of rows. The reference forward, the policy
+/// The two residual branches of a LLaMA or Qwen2 decoder layer over a set of rows (Qwen2 adds q/k/v biases). The reference forward, the policy
 /// interpreter and generated classes all call these, so they differ only in which rows they pass.
 /// </summary>
 public static class DecoderBlocks
@@ -68,8 +68,12 @@ public static class DecoderBlocks
     {
         var n = x.shape[0];
         var normed = RmsNorm(x, weights.InputNorm!, config.RmsNormEps);
-        var qkv = nn.functional.linear(normed, weights.QkvProj!); // [n, H·d_h + 2·H_kv·d_h]
+        var qkv = nn.functional.linear(normed, weights.QkvProj!, weights.QkvBias); // [n, H·d_h + 2·H_kv·d_h]
         flops?.Linear(mlp: false, n, config.HiddenSize, config.QueryWidth + (2L * config.KeyValueWidth));
+        if (weights.QkvBias is not null)
+        {
+            flops?.Bias(n, config.QueryWidth + (2L * config.KeyValueWidth));
+        }
         var q = qkv.narrow(1, 0, config.QueryWidth).view(n, config.NumHeads, config.HeadDim).transpose(0, 1); // [H, n, d_h]
         var k = qkv.narrow(1, config.QueryWidth, config.KeyValueWidth).view(n, config.NumKeyValueHeads, config.HeadDim).transpose(0, 1);
         var v = qkv.narrow(1, config.QueryWidth + config.KeyValueWidth, config.KeyValueWidth)

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace DopCompiler.Model.Modules;
 
 /// <summary>
-/// One LLaMA decoder layer's weights. Q/K/V and gate/up are fused into one matrix each: one matrix product instead
+/// One LLaMA or Qwen2 decoder layer's weights. Q/K/V and gate/up are fused into one matrix each: one matrix product instead
 /// of three (or two) removes per-call fixed costs that dominate at small widths. Null parts were not loaded because
 /// the policy prunes that module for every token (see <see cref="LayerModules"/>).
 /// </summary>
@@ -13,6 +13,9 @@ public sealed class DecoderLayerWeights : IDisposable
 
     /// <summary>[H·d_h + 2·H_kv·d_h, d]: rows of q_proj, then k_proj, then v_proj.</summary>
     public Tensor? QkvProj { get; init; }
+
+    /// <summary>[H·d_h + 2·H_kv·d_h]: Qwen2's q/k/v biases in <see cref="QkvProj"/>'s row order; null for LLaMA.</summary>
+    public Tensor? QkvBias { get; init; }
 
     /// <summary>[d, H·d_h].</summary>
     public Tensor? OProj { get; init; }
@@ -33,6 +36,7 @@ public sealed class DecoderLayerWeights : IDisposable
     {
         InputNorm?.Dispose();
         QkvProj?.Dispose();
+        QkvBias?.Dispose();
         OProj?.Dispose();
         PostAttentionNorm?.Dispose();
         GateUpProj?.Dispose();

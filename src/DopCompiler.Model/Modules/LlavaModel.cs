@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace DopCompiler.Model.Modules;
 
 /// <summary>
-/// A loaded LLaVA-1.5 (or plain LLaMA) checkpoint: vision tower, projector and decoder weights, plus the unpruned
+/// A loaded LLaVA checkpoint (CLIP or SigLIP tower, LLaMA or Qwen2 decoder; or a plain LLaMA/Qwen2 decoder): vision tower, projector and decoder weights, plus the unpruned
 /// reference forward (prefill and KV-cached decoding). Pruned forwards reuse its weights and <see cref="DecoderBlocks"/>.
 /// </summary>
 public sealed class LlavaModel : IDisposable
@@ -256,6 +256,7 @@ public sealed class LlavaModel : IDisposable
         {
             InputNorm = attention ? L("input_layernorm.weight") : null,
             QkvProj = attention ? Fused("self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight") : null,
+            QkvBias = attention && Config.Text.QkvBias ? Fused("self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias") : null,
             OProj = attention ? L("self_attn.o_proj.weight") : null,
             PostAttentionNorm = mlp ? L("post_attention_layernorm.weight") : null,
             GateUpProj = mlp ? Fused("mlp.gate_proj.weight", "mlp.up_proj.weight") : null,
@@ -280,6 +281,7 @@ public sealed class LlavaModel : IDisposable
         for (var i = 0; i < Layers.Count; i++)
         {
             Expect(Layers[i].QkvProj, $"layers.{i}.self_attn.q/k/v_proj", text.QueryWidth + (2L * text.KeyValueWidth), text.HiddenSize);
+            Expect(Layers[i].QkvBias, $"layers.{i}.self_attn.q/k/v_proj.bias", text.QueryWidth + (2L * text.KeyValueWidth));
             Expect(Layers[i].OProj, $"layers.{i}.self_attn.o_proj", text.HiddenSize, text.QueryWidth);
             Expect(Layers[i].GateUpProj, $"layers.{i}.mlp.gate/up_proj", 2L * text.IntermediateSize, text.HiddenSize);
             Expect(Layers[i].DownProj, $"layers.{i}.mlp.down_proj", text.HiddenSize, text.IntermediateSize);

@@ -14,7 +14,8 @@ public sealed record TrimResult(bool UpToDate, IReadOnlyList<string> Kept, IRead
 /// </summary>
 /// <remarks>
 /// Left out: vision encoder layers at or beyond <see cref="ModelConfig.VisionLayersUsed"/> (LLaVA takes its features from
-/// an earlier hidden state) and the vision <c>post_layernorm</c> (applied only to the pooled output LLaVA never uses); any
+/// an earlier hidden state) and the vision <c>post_layernorm</c> (applied only to <c>last_hidden_state</c>, never to the
+/// <c>hidden_states</c> entry LLaVA reads; see <see cref="VisionTower"/>), and SigLIP's attention-pooling head; any
 /// other tensor the loader never reads (e.g. rotary caches); and the decoder modules the <c>modulesPerLayer</c> callback
 /// says are never run. No TorchSharp is needed.
 /// </remarks>
@@ -50,6 +51,10 @@ public static class TrimmedCheckpoint
             {
                 names.AddRange(new[] { "input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.o_proj.weight" }
                     .Select(rest => naming.DecoderLayer(layer, rest)));
+                if (config.Text.QkvBias)
+                {
+                    names.AddRange(new[] { "self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias" }.Select(rest => naming.DecoderLayer(layer, rest)));
+                }
             }
 
             if (modules.HasFlag(LayerModules.Mlp))
@@ -62,8 +67,10 @@ public static class TrimmedCheckpoint
         if (config.Vision is not null)
         {
             var v = naming.Vision;
-            names.AddRange([v + "embeddings.class_embedding", v + "embeddings.patch_embedding.weight", v + "embeddings.position_embedding.weight",
-                v + "pre_layrnorm.weight", v + "pre_layrnorm.bias"]);
+            names.AddRange([v + "embeddings.patch_embedding.weight", v + "embeddings.position_embedding.weight"]);
+            names.AddRange(config.Vision.HasClassToken
+                ? [v + "embeddings.class_embedding", v + "pre_layrnorm.weight", v + "pre_layrnorm.bias"]
+                : [v + "embeddings.patch_embedding.bias"]);
             for (var layer = 0; layer < config.VisionLayersUsed; layer++)
             {
                 foreach (var rest in new[]

@@ -5,16 +5,29 @@ using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Modules;
 
-/// <summary>CLIP ViT (pre-layernorm, [CLS] + patch embeddings), run up to LLaVA's feature layer.</summary>
+/// <summary>
+/// The vision tower run up to LLaVA's feature layer: CLIP ViT (pre-layernorm, [CLS] + patch embeddings, bias-free patch
+/// convolution) or SigLIP (patch convolution with bias, learned position embedding per patch, no [CLS], no pre-layernorm).
+/// Both use pre-LN encoder layers with biased q/k/v/out and fc1/fc2 projections.
+/// </summary>
+/// <remarks>
+/// No <c>post_layernorm</c> for either tower: LLaVA reads <c>image_outputs.hidden_states[vision_feature_layer]</c>
+/// (modeling_llava.py, <c>get_image_features</c>), and the encoders collect <c>hidden_states</c> before the tower's final
+/// norm, which touches only <c>last_hidden_state</c> (modeling_siglip.py, <c>SiglipVisionTransformer.forward</c>:
+/// <c>last_hidden_state = encoder_outputs[0]; last_hidden_state = self.post_layernorm(last_hidden_state)</c>, while
+/// <c>hidden_states=encoder_outputs.hidden_states</c> is passed on as it came). So even <c>vision_feature_layer: -1</c>
+/// (llava-interleave's) is the last encoder layer's output without the norm.
+/// </remarks>
 public sealed class VisionTower : IDisposable
 {
     private readonly VisionConfig _config;
     private readonly int _layersUsed;
-    private readonly Tensor _classEmbedding;   // [D]
+    private readonly Tensor? _classEmbedding;  // [D] (CLIP)
     private readonly Tensor _patchEmbedding;   // [D, C, p, p]
-    private readonly Tensor _positionEmbedding; // [N+1, D]
-    private readonly Tensor _preNormWeight;
-    private readonly Tensor _preNormBias;
+    private readonly Tensor? _patchBias;       // [D] (SigLIP)
+    private readonly Tensor _positionEmbedding; // [N(+1), D]
+    private readonly Tensor? _preNormWeight;   // CLIP
+    private readonly Tensor? _preNormBias;
     private readonly VisionLayer[] _layers;
 
     public VisionTower(CheckpointTensors tensors, TensorNaming naming, VisionConfig config, int layersUsed)
@@ -22,43 +35,73 @@ public sealed class VisionTower : IDisposable
         _config = config;
         _layersUsed = layersUsed;
         var p = naming.Vision;
-        _classEmbedding = tensors.Load(p + "embeddings.class_embedding");
         _patchEmbedding = tensors.Load(p + "embeddings.patch_embedding.weight");
         _positionEmbedding = tensors.Load(p + "embeddings.position_embedding.weight");
-        // "pre_layrnorm" (sic) is the name CLIP checkpoints use.
-        _preNormWeight = tensors.Load(p + "pre_layrnorm.weight");
-        _preNormBias = tensors.Load(p + "pre_layrnorm.bias");
+        if (config.HasClassToken)
+        {
+            _classEmbedding = tensors.Load(p + "embeddings.class_embedding");
+            // "pre_layrnorm" (sic) is the name CLIP checkpoints use.
+            _preNormWeight = tensors.Load(p + "pre_layrnorm.weight");
+            _preNormBias = tensors.Load(p + "pre_layrnorm.bias");
+        }
+        else
+        {
+            // SiglipVisionEmbeddings: nn.Conv2d(..., padding="valid") keeps its default bias=True.
+            _patchBias = tensors.Load(p + "embeddings.patch_embedding.bias");
+        }
+
+        var sequence = config.NumPatches + (config.HasClassToken ? 1 : 0);
+        if (_positionEmbedding.shape.Length != 2 || _positionEmbedding.shape[0] != sequence || _positionEmbedding.shape[1] != config.HiddenSize)
+        {
+            throw new DopException(DiagnosticCodes.MissingTensor,
+                $"tensor {p}embeddings.position_embedding.weight has shape [{string.Join(", ", _positionEmbedding.shape)}], the config implies [{sequence}, {config.HiddenSize}]",
+                tensors.Folder);
+        }
+
         _layers = Enumerable.Range(0, layersUsed).Select(i => new VisionLayer(tensors, naming, i)).ToArray();
     }
 
     /// <summary>
     /// Features of the selected hidden state, [N(+1), D] for one image, and the [CLS] query's attention over the
-    /// patches in the last layer run (mean over heads, [N]), used to rank image tokens.
+    /// patches in the last layer run (mean over heads, [N]), used to rank image tokens. A tower without [CLS] (SigLIP)
+    /// returns an empty score tensor: there is no such ranking to give (see docs/spec.md, <c>ranking</c>).
     /// </summary>
     public (Tensor Features, Tensor ClsAttention) Forward(Tensor pixels, FeatureSelectStrategy strategy)
     {
         using var scope = NewDisposeScope();
         var d = _config.HiddenSize;
-        var patches = nn.functional.conv2d(pixels.unsqueeze(0), _patchEmbedding, strides: [_config.PatchSize, _config.PatchSize]); // [1, D, g, g]
+        var patches = nn.functional.conv2d(pixels.unsqueeze(0), _patchEmbedding, _patchBias, strides: [_config.PatchSize, _config.PatchSize]); // [1, D, g, g]
         var tokens = patches.flatten(2).squeeze(0).transpose(0, 1); // [N, D]
-        var h = cat([_classEmbedding.unsqueeze(0), tokens], 0).Plus(_positionEmbedding); // [N+1, D]
-        h = nn.functional.layer_norm(h, [d], _preNormWeight, _preNormBias, _config.LayerNormEps);
+        Tensor h;
+        if (_classEmbedding is not null)
+        {
+            h = cat([_classEmbedding.unsqueeze(0), tokens], 0).Plus(_positionEmbedding); // [N+1, D]
+            h = nn.functional.layer_norm(h, [d], _preNormWeight, _preNormBias, _config.LayerNormEps);
+        }
+        else
+        {
+            h = tokens.Plus(_positionEmbedding); // [N, D]
+        }
+
         Tensor? clsAttention = null;
         for (var i = 0; i < _layers.Length; i++)
         {
-            h = _layers[i].Forward(h, _config, wantClsAttention: i == _layers.Length - 1, out clsAttention);
+            h = _layers[i].Forward(h, _config, wantClsAttention: _config.HasClassToken && i == _layers.Length - 1, out clsAttention);
         }
 
-        clsAttention ??= ones(_config.NumPatches, device: pixels.device).Times(1.0 / _config.NumPatches);
+        clsAttention ??= _config.HasClassToken
+            ? ones(_config.NumPatches, device: pixels.device).Times(1.0 / _config.NumPatches)
+            : empty(0, device: pixels.device);
+        // LLaVA's default strategy drops the first row whatever it is ([CLS] on CLIP, the first patch on SigLIP).
         var features = strategy == FeatureSelectStrategy.Default ? h.narrow(0, 1, h.shape[0] - 1) : h;
         return (features.MoveToOuterDisposeScope(), clsAttention.MoveToOuterDisposeScope());
     }
 
     public void Dispose()
     {
-        foreach (var t in new[] { _classEmbedding, _patchEmbedding, _positionEmbedding, _preNormWeight, _preNormBias })
+        foreach (var t in new[] { _classEmbedding, _patchEmbedding, _patchBias, _positionEmbedding, _preNormWeight, _preNormBias })
         {
-            t.Dispose();
+            t?.Dispose();
         }
 
         foreach (var layer in _layers)
@@ -112,7 +155,13 @@ public sealed class VisionTower : IDisposable
             h = h.Plus(nn.functional.linear(attended.transpose(0, 1).reshape(n, d), _outW, _outB));
             var y = nn.functional.layer_norm(h, [d], _ln2W, _ln2B, config.LayerNormEps);
             y = nn.functional.linear(y, _fc1W, _fc1B);
-            y = config.HiddenAct == "quick_gelu" ? y * torch.sigmoid(y.Times(1.702)) : nn.functional.gelu(y);
+            y = config.HiddenAct switch
+            {
+                "quick_gelu" => y * torch.sigmoid(y.Times(1.702)),
+                // transformers' gelu_pytorch_tanh is nn.functional.gelu(x, approximate="tanh").
+                "gelu_pytorch_tanh" => nn.functional.gelu(y, TorchSharp.Modules.GELU.Approximate.tanh),
+                _ => nn.functional.gelu(y),
+            };
             return h.Plus(nn.functional.linear(y, _fc2W, _fc2B));
         }
 
