@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using DopCompiler.Inputs.Images;
 using DopCompiler.Model.Flops;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
 using DopCompiler.Model.Text;
 using DopCompiler.Policy;
 using DopCompiler.Search;
+using DopCompiler.Search.Document;
+using DopCompiler.Search.Timing;
 using DopCompiler.Spec;
 using static TorchSharp.torch;
 

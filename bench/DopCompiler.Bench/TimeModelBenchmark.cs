@@ -1,7 +1,9 @@
+using DopCompiler.Inputs.Images;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
 using DopCompiler.Search;
 using DopCompiler.Search.Evaluation;
+using DopCompiler.Search.Timing;
 using DopCompiler.Spec;
 using static TorchSharp.torch;
 
@@ -69,8 +71,8 @@ public static class TimeModelBenchmark
             plan.Dispose();
         }
 
-        Console.WriteLine($"median relative error of the time fraction (predicted/unpruned vs measured/unpruned, what latency_fraction budgets use): {DopCompiler.Search.SampleStatistics.Median(fractionErrors) * 100:0.0}%");
-        Console.WriteLine($"median relative error {DopCompiler.Search.SampleStatistics.Median(errors) * 100:0.0}% (goal <= 15%)");
+        Console.WriteLine($"median relative error of the time fraction (predicted/unpruned vs measured/unpruned, what latency_fraction budgets use): {DopCompiler.Search.Timing.SampleStatistics.Median(fractionErrors) * 100:0.0}%");
+        Console.WriteLine($"median relative error {DopCompiler.Search.Timing.SampleStatistics.Median(errors) * 100:0.0}% (goal <= 15%)");
         foreach (var s in samples)
         {
             s.Dispose();

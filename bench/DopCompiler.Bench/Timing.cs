@@ -22,6 +22,6 @@ public static class Timing
             }
         }
 
-        return samples.Select(s => DopCompiler.Search.SampleStatistics.Median(s)).ToArray();
+        return samples.Select(s => DopCompiler.Search.Timing.SampleStatistics.Median(s)).ToArray();
     }
 }

@@ -8,6 +8,7 @@ using DopCompiler.Model.Text;
 using DopCompiler.Policy;
 using DopCompiler.Runtime;
 using DopCompiler.Search;
+using DopCompiler.Search.Document;
 using DopCompiler.Spec;
 using static TorchSharp.torch;
 

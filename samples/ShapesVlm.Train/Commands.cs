@@ -7,6 +7,7 @@ using ShapesVlm.Data;
 using ShapesVlm.Train.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
+using DopCompiler.Inputs.Images;
 
 namespace ShapesVlm.Train;
 

@@ -2,6 +2,7 @@ using DopCompiler.Spec;
 using ShapesVlm.Data;
 using ShapesVlm.Train.Modules;
 using static TorchSharp.torch;
+using DopCompiler.Inputs.Images;
 
 namespace ShapesVlm.Train;
 

@@ -9,6 +9,7 @@ using ShapesVlm.Train.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DopCompiler.Inputs.Images;
 
 namespace ShapesVlm.Train;
 

@@ -1,6 +1,7 @@
 using DopCompiler.Model;
 using DopCompiler.Model.Native;
 using DopCompiler.Spec;
+using DopCompiler.Inputs.Diagnostics;
 
 namespace DopCompiler.Cli;
 

@@ -1,9 +1,11 @@
 using System.CommandLine;
+using DopCompiler.Inputs.Images;
 using DopCompiler.Model;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
 using DopCompiler.Model.Text;
 using DopCompiler.Search;
+using DopCompiler.Search.Document;
 using DopCompiler.Search.Evaluation;
 using DopCompiler.Spec;
 

@@ -4,6 +4,8 @@ using System.Text;
 using DopCompiler.Model.Pruning;
 using DopCompiler.Policy;
 using DopCompiler.Search;
+using DopCompiler.Search.Document;
+using DopCompiler.Search.Solving;
 
 namespace DopCompiler.Cli;
 

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using DopCompiler.Inputs.Diagnostics;
 using DopCompiler.Model;
 using DopCompiler.Policy;
 using DopCompiler.Search;
+using DopCompiler.Search.Curves;
 using DopCompiler.Spec;
 
 namespace DopCompiler.Cli;

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using DopCompiler.Inputs.Hashing;
 using DopCompiler.Model;
 using DopCompiler.Model.Modules;
 using DopCompiler.Policy;
 using DopCompiler.Search;
+using DopCompiler.Search.Document;
 using DopCompiler.Spec;
 
 namespace DopCompiler.Cli;

@@ -2,8 +2,10 @@ using DopCompiler.Model.Flops;
 using DopCompiler.Model;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
-using DopCompiler.Spec;
 using static TorchSharp.torch;
+using DopCompiler.Inputs.Diagnostics;
+using DopCompiler.Inputs.Hashing;
+using DopCompiler.Inputs.Images;
 
 namespace DopCompiler.Runtime;
 

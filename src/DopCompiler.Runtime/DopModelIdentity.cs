@@ -1,7 +1,7 @@
 using DopCompiler.Model;
 using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Modules;
-using DopCompiler.Spec;
+using DopCompiler.Inputs.Hashing;
 
 namespace DopCompiler.Runtime;
 

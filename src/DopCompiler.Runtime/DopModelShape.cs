@@ -26,7 +26,7 @@ public sealed record DopModelShape
     public required IReadOnlyList<string> Groups { get; init; }
 
     /// <summary>
-    /// The content hash of the model the policy was made from (<c>model.hash</c>; <see cref="DopCompiler.Spec.ModelHash"/>).
+    /// The content hash of the model the policy was made from (<c>model.hash</c>; <see cref="DopCompiler.Inputs.Hashing.ModelHash"/>).
     /// Null or empty: not checked on load.
     /// </summary>
     public string? ModelHash { get; init; }

@@ -4,6 +4,7 @@ using DopCompiler.Model.Pruning;
 using DopCompiler.Model.Text;
 using DopCompiler.Spec;
 using static TorchSharp.torch;
+using DopCompiler.Inputs.Images;
 
 namespace DopCompiler.Search;
 

@@ -1,4 +1,5 @@
 using DopCompiler.Spec;
+using DopCompiler.Inputs.Hashing;
 
 namespace DopCompiler.Search;
 
@@ -13,8 +14,8 @@ public sealed record SearchInputs(string ModelHash, string CurveKey, string Poli
             .Order(StringComparer.Ordinal)
             .ToArray();
 
-    /// <summary>SHA-256 over config.json and the safetensors files (what the weights are, not where they are); see <see cref="DopCompiler.Spec.ModelHash"/>.</summary>
-    public static string HashModel(string folder) => DopCompiler.Spec.ModelHash.Of(folder);
+    /// <summary>SHA-256 over config.json and the safetensors files (what the weights are, not where they are); see <see cref="DopCompiler.Inputs.Hashing.ModelHash"/>.</summary>
+    public static string HashModel(string folder) => DopCompiler.Inputs.Hashing.ModelHash.Of(folder);
 
     public static SearchInputs Of(DopSpec spec, ValidationSet validation, double budget)
     {

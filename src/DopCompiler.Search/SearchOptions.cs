@@ -1,3 +1,5 @@
+using DopCompiler.Search.Curves;
+
 namespace DopCompiler.Search;
 
 /// <summary>How <see cref="DopSearch"/> runs; the spec says what to search.</summary>

@@ -6,6 +6,7 @@ using DopCompiler.Search;
 using DopCompiler.Spec;
 using DopCompiler.TestFixtures;
 using static TorchSharp.torch;
+using DopCompiler.Inputs.Hashing;
 
 namespace DopCompiler.Generator.Tests;
 

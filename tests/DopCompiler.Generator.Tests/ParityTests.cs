@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Text;
 using DopCompiler.Generator.Tests.Generated;
+using DopCompiler.Inputs.Hashing;
 using DopCompiler.Model;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
 using DopCompiler.Policy;
 using DopCompiler.Runtime;
 using DopCompiler.Search;
+using DopCompiler.Search.Document;
 using DopCompiler.TestFixtures;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

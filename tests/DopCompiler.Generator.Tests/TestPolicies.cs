@@ -1,7 +1,9 @@
+using DopCompiler.Inputs.Hashing;
 using DopCompiler.Model.Configuration;
 using DopCompiler.Model.Pruning;
 using DopCompiler.Policy;
 using DopCompiler.Search;
+using DopCompiler.Search.Document;
 using DopCompiler.TestFixtures;
 
 namespace DopCompiler.Generator.Tests;

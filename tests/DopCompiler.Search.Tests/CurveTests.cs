@@ -1,4 +1,7 @@
 using DopCompiler.Model.Pruning;
+using DopCompiler.Search.Curves;
+using DopCompiler.Search.Evaluation;
+using DopCompiler.Search.Solving;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Search.Tests;

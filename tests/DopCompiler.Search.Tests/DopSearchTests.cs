@@ -1,4 +1,5 @@
 using DopCompiler.Policy;
+using DopCompiler.Search.Curves;
 using DopCompiler.Spec;
 using DopCompiler.TestFixtures;
 

@@ -1,6 +1,9 @@
 using DopCompiler.Model.Configuration;
 using DopCompiler.Model.Flops;
 using DopCompiler.Model.Pruning;
+using DopCompiler.Search.Curves;
+using DopCompiler.Search.Solving;
+using DopCompiler.Search.Timing;
 
 namespace DopCompiler.Search.Tests;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using DopCompiler.Inputs.Hashing;
 
 namespace DopCompiler.Spec.Tests;
 

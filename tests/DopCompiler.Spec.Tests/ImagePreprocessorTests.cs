@@ -1,4 +1,6 @@
 using DopCompiler.TestFixtures;
+using DopCompiler.Inputs.Diagnostics;
+using DopCompiler.Inputs.Images;
 namespace DopCompiler.Spec.Tests;
 
 public sealed class ImagePreprocessorTests : IDisposable

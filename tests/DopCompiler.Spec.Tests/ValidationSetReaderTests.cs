@@ -1,4 +1,5 @@
 using DopCompiler.TestFixtures;
+using DopCompiler.Inputs.Images;
 namespace DopCompiler.Spec.Tests;
 
 public sealed class ValidationSetReaderTests : IDisposable

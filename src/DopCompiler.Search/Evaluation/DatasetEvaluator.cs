@@ -1,9 +1,13 @@
 using System.Diagnostics;
+using DopCompiler.Inputs.Diagnostics;
+using DopCompiler.Inputs.Images;
 using DopCompiler.Model.Flops;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
 using DopCompiler.Model.Text;
 using DopCompiler.Policy;
+using DopCompiler.Search.Document;
+using DopCompiler.Search.Timing;
 using DopCompiler.Spec;
 using static TorchSharp.torch;
 

@@ -1,3 +1,5 @@
+using DopCompiler.Inputs;
+
 namespace DopCompiler.Spec;
 
 /// <summary>A parsed, checked <c>dop.yaml</c>: everything the compiler needs to search and emit a pruned model.</summary>

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using DopCompiler.Spec.Parsing;
 using YamlDotNet.Core;
+using DopCompiler.Inputs;
+using DopCompiler.Inputs.Diagnostics;
 
 namespace DopCompiler.Spec;
 

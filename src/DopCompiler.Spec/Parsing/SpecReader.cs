@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using DopCompiler.Inputs.Diagnostics;
 
 namespace DopCompiler.Spec.Parsing;
 

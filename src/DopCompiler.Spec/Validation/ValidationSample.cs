@@ -1,3 +1,5 @@
+using DopCompiler.Inputs;
+
 namespace DopCompiler.Spec;
 
 /// <summary>One validation prompt: an image, the user's question and the expected answer.</summary>

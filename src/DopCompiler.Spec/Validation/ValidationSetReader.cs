@@ -1,5 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using DopCompiler.Inputs;
+using DopCompiler.Inputs.Diagnostics;
+using DopCompiler.Inputs.Images;
 
 namespace DopCompiler.Spec;
 

@@ -1,0 +1,189 @@
+using System.Text.Json;
+using DopCompiler.Inputs.Diagnostics;
+
+namespace DopCompiler.Inputs.Images;
+
+/// <summary>Reads the CLIPImageProcessor keys of a <c>preprocessor_config.json</c>; unknown keys are ignored.</summary>
+internal static class PreprocessorConfigReader
+{
+    public static ImagePreprocessor Read(string json, string path)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException e)
+        {
+            throw Error(path, $"Invalid JSON: {e.Message}", (int)(e.LineNumber ?? -1) + 1, (int)(e.BytePositionInLine ?? -1) + 1);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Error(path, "The preprocessor config must be a JSON object.");
+            }
+
+            var problems = new List<string>();
+            var sizeValid = true;
+            var shortestEdge = (int?)null;
+            int? resizeHeight = null, resizeWidth = null;
+            if (root.TryGetProperty("size", out var size))
+            {
+                switch (size.ValueKind)
+                {
+                    // An int `size` means the shortest edge, as CLIPImageProcessor's get_size_dict(default_to_square=False).
+                    case JsonValueKind.Number:
+                        shortestEdge = PositiveInt(size, "size", problems);
+                        break;
+                    case JsonValueKind.Object when size.TryGetProperty("shortest_edge", out var edge):
+                        shortestEdge = PositiveInt(edge, "size.shortest_edge", problems);
+                        break;
+                    case JsonValueKind.Object when size.TryGetProperty("height", out var h) && size.TryGetProperty("width", out var w):
+                        resizeHeight = PositiveInt(h, "size.height", problems);
+                        resizeWidth = PositiveInt(w, "size.width", problems);
+                        break;
+                    default:
+                        problems.Add("'size' must be an integer, {\"shortest_edge\": n} or {\"height\": h, \"width\": w}.");
+                        sizeValid = false;
+                        break;
+                }
+            }
+
+            int cropHeight = 224, cropWidth = 224;
+            if (root.TryGetProperty("crop_size", out var crop))
+            {
+                switch (crop.ValueKind)
+                {
+                    case JsonValueKind.Number:
+                        cropHeight = cropWidth = PositiveInt(crop, "crop_size", problems) ?? 224;
+                        break;
+                    case JsonValueKind.Object when crop.TryGetProperty("height", out var h) && crop.TryGetProperty("width", out var w):
+                        cropHeight = PositiveInt(h, "crop_size.height", problems) ?? 224;
+                        cropWidth = PositiveInt(w, "crop_size.width", problems) ?? 224;
+                        break;
+                    default:
+                        problems.Add("'crop_size' must be an integer or {\"height\": h, \"width\": w}.");
+                        break;
+                }
+            }
+
+            var doResize = Bool(root, "do_resize", true, problems);
+            if (doResize && sizeValid && shortestEdge is null && resizeHeight is null && resizeWidth is null)
+            {
+                // transformers' CLIP default is shortest_edge 224.
+                shortestEdge = 224;
+            }
+
+            var resample = ResampleFilter.Bicubic;
+            if (root.TryGetProperty("resample", out var resampleElement))
+            {
+                if (resampleElement.ValueKind == JsonValueKind.Number && resampleElement.TryGetInt32(out var code) && code is 2 or 3)
+                {
+                    resample = (ResampleFilter)code;
+                }
+                else
+                {
+                    problems.Add($"'resample' {resampleElement.GetRawText()} is not supported: use 2 (bilinear) or 3 (bicubic).");
+                }
+            }
+
+            var rescaleFactor = 1.0 / 255.0;
+            if (root.TryGetProperty("rescale_factor", out var factor))
+            {
+                if (factor.ValueKind == JsonValueKind.Number && factor.GetDouble() is var f && f > 0 && double.IsFinite(f))
+                {
+                    rescaleFactor = f;
+                }
+                else
+                {
+                    problems.Add("'rescale_factor' must be a positive number.");
+                }
+            }
+
+            var mean = Triple(root, "image_mean", ImagePreprocessor.ClipMean, problems, allowZero: true);
+            var std = Triple(root, "image_std", ImagePreprocessor.ClipStd, problems, allowZero: false);
+            // do_convert_rgb is read but not needed: decoding always yields RGB, which is what it asks for, and for
+            // RGB inputs (the only ones a three-channel vision tower accepts) false and true give the same pixels.
+            Bool(root, "do_convert_rgb", true, problems);
+
+            var preprocessor = new ImagePreprocessor
+            {
+                DoResize = doResize,
+                ShortestEdge = shortestEdge,
+                ResizeHeight = resizeHeight,
+                ResizeWidth = resizeWidth,
+                DoCenterCrop = Bool(root, "do_center_crop", true, problems),
+                CropHeight = cropHeight,
+                CropWidth = cropWidth,
+                DoRescale = Bool(root, "do_rescale", true, problems),
+                RescaleFactor = rescaleFactor,
+                DoNormalize = Bool(root, "do_normalize", true, problems),
+                ImageMean = mean,
+                ImageStd = std,
+                Resample = resample,
+            };
+
+            if (problems.Count > 0)
+            {
+                throw new SpecException(problems.Select(p => SpecDiagnostic.At(SpecDiagnosticCodes.PreprocessorConfig, path, 0, 0, p)));
+            }
+
+            return preprocessor;
+        }
+    }
+
+    private static SpecException Error(string path, string message, int line = 0, int column = 0) =>
+        new(SpecDiagnostic.At(SpecDiagnosticCodes.PreprocessorConfig, path, Math.Max(line, 0), Math.Max(column, 0), message));
+
+    private static int? PositiveInt(JsonElement element, string name, List<string> problems)
+    {
+        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var value) && value > 0)
+        {
+            return value;
+        }
+
+        problems.Add($"'{name}' must be a positive integer, found {element.GetRawText()}.");
+        return null;
+    }
+
+    private static bool Bool(JsonElement root, string name, bool fallback, List<string> problems)
+    {
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return fallback;
+        }
+
+        if (element.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return element.GetBoolean();
+        }
+
+        problems.Add($"'{name}' must be true or false, found {element.GetRawText()}.");
+        return fallback;
+    }
+
+    private static float[] Triple(JsonElement root, string name, float[] fallback, List<string> problems, bool allowZero)
+    {
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return fallback;
+        }
+
+        if (element.ValueKind == JsonValueKind.Array && element.GetArrayLength() == 3
+            && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number))
+        {
+            // transformers casts mean and std to the image's dtype (float32) before normalising.
+            var values = element.EnumerateArray().Select(e => (float)e.GetDouble()).ToArray();
+            if (allowZero || values.All(v => v > 0))
+            {
+                return values;
+            }
+        }
+
+        problems.Add($"'{name}' must be a list of three {(allowZero ? "numbers" : "positive numbers")}, found {element.GetRawText()}.");
+        return fallback;
+    }
+}

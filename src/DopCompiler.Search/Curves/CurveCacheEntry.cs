@@ -1,0 +1,27 @@
+using DopCompiler.Search.Timing;
+
+namespace DopCompiler.Search.Curves;
+
+/// <summary>What the curve cache stores: everything a re-solve needs without loading the model or running a sample.</summary>
+public sealed record CurveCacheEntry
+{
+    public required string Key { get; init; }
+
+    public required string ToolVersion { get; init; }
+
+    public required int Layers { get; init; }
+
+    public required int Samples { get; init; }
+
+    public required double[] MeanSizes { get; init; }
+
+    public required double[] MeanAlwaysKept { get; init; }
+
+    public required List<DivergenceCurve> Curves { get; init; }
+
+    /// <summary>Fitted time model for this machine, when a latency budget asked for one.</summary>
+    public TimeModel? Time { get; init; }
+
+    /// <summary>The n_v curve, when the spec asks for an n_v grid.</summary>
+    public TokenCountCurve? TokenCounts { get; init; }
+}

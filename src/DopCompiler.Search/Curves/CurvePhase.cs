@@ -1,0 +1,44 @@
+using DopCompiler.Policy;
+using DopCompiler.Search.Solving;
+using DopCompiler.Spec;
+
+namespace DopCompiler.Search.Curves;
+
+/// <summary>
+/// Phase 1 of <see cref="DopSearch"/>: the divergence curves from the curve cache, or measured on the validation set
+/// (each parameter alone, then the n_v curve) together with the mean layout, and written to the cache.
+/// </summary>
+internal static class CurvePhase
+{
+    public static CurveSet Run(SearchSetup setup, CurveCache cache, SearchWorkspace workspace, ISearchProgress progress, SearchStatistics statistics)
+    {
+        var entry = setup.Options.UseCache ? cache.TryRead(setup.Inputs.CurveKey) : null;
+        if (entry is not null)
+        {
+            progress.Info($"curves from the cache ({cache.Folder}): no validation run");
+            return new CurveSet(entry, CacheHit: true);
+        }
+
+        var spec = setup.Spec;
+        var context = workspace.PrepareContext();
+        var modules = spec.Modules.Select(m => m == PrunableModule.Attention ? PolicyParameter.Attention : PolicyParameter.Mlp).ToArray();
+        var parameters = CurveBuilder.Parameters(setup.Groups, modules);
+        progress.Info($"measuring {parameters.Count} divergence curves on {context.Samples.Count} samples (grid step {spec.Grid.Step}{(setup.Options.ReusePrefix ? ", prefix reuse" : "")})");
+        var curves = new CurveBuilder(context, statistics).Build(parameters, spec.Grid.Step, setup.Options.ReusePrefix, progress);
+        var countCurve = setup.TokenCountGrid is { } grid ? TokenCountPhase.Measure(setup, context, grid, progress, statistics) : null;
+        var mean = MeanLayout.Of(context);
+        entry = new CurveCacheEntry
+        {
+            Key = setup.Inputs.CurveKey,
+            ToolVersion = ToolVersion.Current,
+            Layers = setup.Layers,
+            Samples = context.Samples.Count,
+            MeanSizes = mean.Sizes,
+            MeanAlwaysKept = mean.AlwaysKept,
+            Curves = curves.ToList(),
+            TokenCounts = countCurve,
+        };
+        cache.Write(entry);
+        return new CurveSet(entry, CacheHit: false);
+    }
+}

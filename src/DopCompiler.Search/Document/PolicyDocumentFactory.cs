@@ -1,0 +1,151 @@
+using DopCompiler.Model.Configuration;
+using DopCompiler.Model.Pruning;
+using DopCompiler.Policy;
+using DopCompiler.Search.Curves;
+using DopCompiler.Search.Solving;
+using DopCompiler.Spec;
+
+namespace DopCompiler.Search.Document;
+
+/// <summary>
+/// Builds the policy file's document, in one place: from a depth policy (the depth table and its per-layer expansion,
+/// <see cref="Create"/>) and, for a search, every other section too (<see cref="FromSearch"/>).
+/// </summary>
+public static class PolicyDocumentFactory
+{
+    public static readonly string[] Modules = ["attention", "mlp"];
+
+    /// <summary>
+    /// The depth table (sorted by module, then group) and the per-layer table the generator unrolls. The other sections
+    /// (budget, divergence, FLOPs, curves) are a search's: <see cref="FromSearch"/>.
+    /// </summary>
+    public static PolicyDocument Create(ModelConfig config, string modelName, string modelHash, IReadOnlyList<PolicyGroup> groups, DepthPolicy policy)
+    {
+        var layers = config.Text.NumLayers;
+        var names = groups.Select(g => g.Name).ToArray();
+        var mask = policy.ToMask(names, layers);
+        var deadFrom = Enumerable.Range(0, names.Length).Select(mask.DeadFrom).ToArray();
+        var document = new PolicyDocument
+        {
+            SchemaVersion = PolicySchema.VersionFor(groups),
+            ToolVersion = ToolVersion.Current,
+            Model = new PolicyModel
+            {
+                Name = modelName,
+                Hash = modelHash,
+                ModelType = config.ModelType,
+                QkvBias = config.Text.QkvBias,
+                NumLayers = layers,
+                HiddenSize = config.Text.HiddenSize,
+                IntermediateSize = config.Text.IntermediateSize,
+                NumHeads = config.Text.NumHeads,
+                NumKeyValueHeads = config.Text.NumKeyValueHeads,
+                HeadDim = config.Text.HeadDim,
+                ImageTokens = config.ImageTokensPerImage,
+                ImageTokenId = config.ImageTokenIndex,
+            },
+            Groups = groups.ToList(),
+        };
+
+        foreach (var module in Modules)
+        {
+            var depths = module == "attention" ? policy.AttentionDepth : policy.MlpDepth;
+            foreach (var group in names.Order(StringComparer.Ordinal))
+            {
+                document.Depths.Add(new PolicyDepth { Module = module, Group = group, Depth = depths.GetValueOrDefault(group) });
+            }
+        }
+
+        for (var l = 0; l < layers; l++)
+        {
+            var layer = l;
+            // A dead group runs nothing even where its MLP depth would keep it: nobody reads its hidden state again.
+            document.Layers.Add(new PolicyLayer
+            {
+                Layer = l,
+                Attention = names.Where((g, i) => deadFrom[i] > layer && mask.AttentionKept(layer, i)).ToList(),
+                Mlp = names.Where((g, i) => deadFrom[i] > layer && mask.MlpKept(layer, i)).ToList(),
+                Dropped = names.Where((g, i) => deadFrom[i] == layer).ToList(),
+            });
+        }
+
+        return document;
+    }
+
+    /// <summary>
+    /// Phase 5 of <see cref="DopSearch"/>: the whole document of a search's solution. An image-token count below the full
+    /// one is stated as a [CLS]-ranked split (see <see cref="ImageTokenSplit"/>): the groups, layout, policy and curves
+    /// are those of the split.
+    /// </summary>
+    internal static PolicyDocument FromSearch(SearchSetup setup, CurveCacheEntry entry, SearchPricing pricing, SolvedPolicy solved, double measuredKl)
+    {
+        var (spec, baseGroups, imageTokens, layers) = (setup.Spec, setup.Groups, setup.ImageTokens, setup.Layers);
+        var kept = solved.KeptImageTokens;
+        var groups = ImageTokenSplit.Groups(baseGroups, kept, imageTokens);
+        var solution = solved.Solution with { Policy = ImageTokenSplit.Policy(solved.Solution.Policy, baseGroups, kept, imageTokens, layers) };
+        var layout = ImageTokenSplit.Layout(pricing.Layout, groups, kept, imageTokens);
+        var curves = ImageTokenSplit.Curves(entry.Curves, baseGroups, kept, imageTokens);
+        var flopsModel = pricing.FlopsModel;
+
+        var policyGroups = groups.Select((g, i) => new PolicyGroup
+        {
+            Name = g.Name,
+            Source = g.Source,
+            Prunable = g.Prunable,
+            MeanTokens = Math.Round(layout.Sizes[i], 6),
+            MeanAlwaysKept = Math.Round(layout.AlwaysKept[i], 6),
+            ImageFraction = g.ImageFraction,
+            Ranking = g.Source is "image_key" or "image_rest" && g.Ranking != ImageTokenOrder.ClsWord ? g.Ranking : null,
+        }).ToList();
+        var document = Create(setup.Config, Path.GetFileName(Path.TrimEndingDirectorySeparator(spec.Model)), setup.Inputs.ModelHash, policyGroups, solution.Policy);
+        document.SpecHash = setup.Inputs.PolicyKey;
+        var mask = solution.Policy.ToMask(groups.Select(g => g.Name).ToArray(), entry.Layers);
+        var breakdown = flopsModel.Prefill(mask, layout.Sizes, layout.AlwaysKept);
+        var unprunedFlops = pricing.FlopsCost.Of(DepthPolicy.Empty);
+        var flopsFraction = breakdown.Total / unprunedFlops;
+        document.Budget = new PolicyBudget
+        {
+            Kind = spec.Budget.Kind switch { BudgetKind.Tflops => "tflops", BudgetKind.LatencyFraction => "latency_fraction", _ => "fraction" },
+            Asked = setup.Budget,
+            Reached = spec.Budget.Kind switch
+            {
+                BudgetKind.Tflops => breakdown.Total / 1e12,
+                BudgetKind.LatencyFraction => solution.Cost / pricing.Unpruned,
+                _ => flopsFraction,
+            },
+            FlopsFraction = flopsFraction,
+        };
+        document.Divergence = new PolicyDivergence
+        {
+            PredictedKl = solution.PredictedKl,
+            MeasuredKl = measuredKl,
+            Positions = spec.Divergence.Positions == DivergencePositions.FirstAnswer ? "first_answer" : "teacher_forced",
+            MaxPositions = spec.Divergence.Positions == DivergencePositions.FirstAnswer ? 1 : spec.Divergence.MaxPositions,
+            Samples = setup.Validation.Samples.Count,
+        };
+        document.Flops = new PolicyFlops
+        {
+            Convention = flopsModel.Convention == Model.Flops.FlopsConvention.Paper ? "paper" : "gqa",
+            Unpruned = unprunedFlops,
+            Pruned = breakdown.Total,
+            Projections = breakdown.Projections,
+            Attention = breakdown.Attention,
+            Mlp = breakdown.Mlp,
+        };
+        if (pricing.Time is { } time)
+        {
+            document.Time = new PolicyTime { UnprunedMilliseconds = pricing.Unpruned, PredictedMilliseconds = solution.Cost, Machine = time.Machine };
+        }
+
+        document.Curves = curves
+            .OrderBy(c => c.Module, StringComparer.Ordinal).ThenBy(c => c.Group, StringComparer.Ordinal)
+            .Select(c => new PolicyCurve { Module = c.Module, Group = c.Group, Kl = c.Kl.ToList(), MeasuredDepths = c.MeasuredDepths.ToList() })
+            .ToList();
+        return document;
+    }
+
+    /// <summary>The depth policy a document describes (inverse of <see cref="Create"/>'s depth table).</summary>
+    public static DepthPolicy ToDepthPolicy(PolicyDocument document) => new(
+        document.Depths.Where(d => d.Module == "attention").ToDictionary(d => d.Group, d => d.Depth),
+        document.Depths.Where(d => d.Module == "mlp").ToDictionary(d => d.Group, d => d.Depth));
+}

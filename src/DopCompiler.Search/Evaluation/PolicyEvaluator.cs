@@ -1,0 +1,74 @@
+using DopCompiler.Model.Pruning;
+using static TorchSharp.torch;
+
+namespace DopCompiler.Search.Evaluation;
+
+/// <summary>Measures D(policy): mean KL over the validation samples, optionally restarting from cached hidden states.</summary>
+public sealed class PolicyEvaluator
+{
+    private readonly SearchContext _context;
+    private readonly SearchStatistics _statistics;
+
+    public PolicyEvaluator(SearchContext context, SearchStatistics statistics)
+    {
+        _context = context;
+        _statistics = statistics;
+    }
+
+    /// <summary>
+    /// Mean KL(original ‖ pruned) of <paramref name="policy"/>. With <paramref name="reusePrefix"/>, layers before the
+    /// first pruned one are not re-run: they equal the original model's, whose hidden states are cached (§5).
+    /// </summary>
+    public double MeanKl(DepthPolicy policy, bool reusePrefix = true)
+    {
+        var mask = policy.ToMask(_context.GroupNames, _context.Layers);
+        return MeanKl(mask, reusePrefix ? FirstPrunedLayer(mask) : 0, sample => sample.Layout);
+    }
+
+    /// <summary>
+    /// Mean KL of <paramref name="policy"/> over other groups than the context's (an image-token-count split): each
+    /// sample's layout is rebuilt from its segments and [CLS] ranking. The cached boundaries are the original model's,
+    /// so they still serve as the prefix.
+    /// </summary>
+    public double MeanKl(DepthPolicy policy, IReadOnlyList<GroupDefinition> groups)
+    {
+        var mask = policy.ToMask(groups.Select(g => g.Name).ToArray(), _context.Layers);
+        return MeanKl(mask, FirstPrunedLayer(mask),
+            sample => SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length));
+    }
+
+    private double MeanKl(OperationMask mask, int start, Func<SearchSample, TokenGroupLayout> layoutOf)
+    {
+        var layers = _context.Layers;
+        double total = 0;
+        foreach (var sample in _context.Samples)
+        {
+            using var scope = NewDisposeScope();
+            using var plan = ExecutionPlan.Build(mask, layoutOf(sample), sample.OutputPositions, _context.Model.Rotary);
+            using var hidden = PrunedForward.RunLayers(_context.Model, sample.Boundaries[start], plan, start, layers);
+            var logits = _context.Model.Logits(plan.Output.Gather(hidden));
+            total += Divergence.MeanKl(sample.ReferenceLogProbs, Divergence.LogProbabilities(logits));
+            _statistics.LayerEvaluations += layers - start;
+        }
+
+        _statistics.ValidationRuns++;
+        return total / _context.Samples.Count;
+    }
+
+    /// <summary>The first layer where any operation is pruned (the layer count when none is).</summary>
+    public static int FirstPrunedLayer(OperationMask mask)
+    {
+        for (var l = 0; l < mask.Layers; l++)
+        {
+            for (var g = 0; g < mask.Groups.Count; g++)
+            {
+                if (!mask.AttentionKept(l, g) || !mask.MlpKept(l, g))
+                {
+                    return l;
+                }
+            }
+        }
+
+        return mask.Layers;
+    }
+}

@@ -1,6 +1,0 @@
-using DopCompiler.Model.Pruning;
-
-namespace DopCompiler.Search;
-
-/// <summary>The solver's choice: the depth policy, its predicted divergence (sum of curves) and its cost.</summary>
-public sealed record PolicySolution(DepthPolicy Policy, double PredictedKl, double Cost, bool Feasible);

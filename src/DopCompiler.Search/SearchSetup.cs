@@ -1,0 +1,77 @@
+using DopCompiler.Inputs.Diagnostics;
+using DopCompiler.Model;
+using DopCompiler.Model.Configuration;
+using DopCompiler.Search.Solving;
+using DopCompiler.Spec;
+
+namespace DopCompiler.Search;
+
+/// <summary>
+/// What every phase of one search reads and none changes: the spec and options, the validation set, the budget asked,
+/// the cache keys, the model's config, the groups and the n_v grid (checked against the groups and the model).
+/// </summary>
+internal sealed record SearchSetup(
+    DopSpec Spec,
+    SearchOptions Options,
+    ValidationSet Validation,
+    double Budget,
+    SearchInputs Inputs,
+    ModelConfig Config,
+    IReadOnlyList<GroupDefinition> Groups,
+    int[]? TokenCountGrid)
+{
+    private const string TokenCountCode = "DOP045";
+
+    public int Layers => Config.Text.NumLayers;
+
+    public int ImageTokens => Config.ImageTokensPerImage;
+
+    /// <summary>Reads the validation set and the model's config and checks the n_v grid; nothing is loaded or run yet.</summary>
+    /// <exception cref="SpecException">The validation set is malformed.</exception>
+    /// <exception cref="DopException">DOP045 when the n_v grid does not fit the groups or the model.</exception>
+    public static SearchSetup Prepare(DopSpec spec, SearchOptions options, ISearchProgress progress)
+    {
+        var validationResult = ValidationSetReader.Read(spec.Validation);
+        if (!validationResult.Succeeded)
+        {
+            throw new SpecException(validationResult.Diagnostics);
+        }
+
+        var validation = validationResult.Value!;
+        if (spec.Precision == PrecisionKind.Bf16)
+        {
+            progress.Warning("DOP044", "precision: bf16 is not used by this version: the search computes in fp32");
+        }
+
+        var budget = options.Budget ?? spec.Budget.Value;
+        var inputs = SearchInputs.Of(spec, validation, budget);
+        var config = ModelConfigReader.Read(spec.Model);
+        var groups = SearchContext.GroupsOf(spec);
+        var grid = TokenCountGridOf(spec, groups, config.ImageTokensPerImage);
+        return new SearchSetup(spec, options, validation, budget, inputs, config, groups, grid);
+    }
+
+    /// <summary>The spec's n_v grid checked against the groups and the model (null when n_v is not searched).</summary>
+    private static int[]? TokenCountGridOf(DopSpec spec, IReadOnlyList<GroupDefinition> groups, int imageTokens)
+    {
+        if (spec.Grid.NV is not { } grid)
+        {
+            return null;
+        }
+
+        var image = ImageTokenSplit.ImageGroupIndex(groups);
+        if (image < 0 || !groups[image].Prunable)
+        {
+            throw new DopException(TokenCountCode,
+                "grid.n_v needs a prunable image group without cls_split (n_v keeps the first image tokens in the group's ranking order itself)", spec.SourcePath);
+        }
+
+        if (grid.FirstOrDefault(c => c >= imageTokens) is var tooMany and > 0)
+        {
+            throw new DopException(TokenCountCode,
+                $"grid.n_v: {tooMany} is not below the model's {imageTokens} image tokens (keeping all of them is always an option)", spec.SourcePath);
+        }
+
+        return grid.Order().ToArray();
+    }
+}

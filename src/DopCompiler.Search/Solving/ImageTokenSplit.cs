@@ -1,0 +1,97 @@
+using DopCompiler.Model.Pruning;
+using DopCompiler.Search.Curves;
+
+namespace DopCompiler.Search.Solving;
+
+/// <summary>
+/// How an image-token count n_v is expressed with the groups every other part already understands: the image group
+/// becomes a <c>_key</c> group of the first n_v tokens in the group's ranking order ([CLS] attention or spread), which takes the image group's depths, and a <c>_rest</c>
+/// group pruned in every layer, which the execution plan therefore drops before layer 0. The policy file, the
+/// generated class and <c>dop eval</c> need nothing new for it.
+/// </summary>
+public static class ImageTokenSplit
+{
+    /// <summary>The index of the (unsplit) image group, or −1.</summary>
+    public static int ImageGroupIndex(IReadOnlyList<GroupDefinition> groups) =>
+        groups.Select((g, i) => (g, i)).FirstOrDefault(x => x.g.Source == "image", (null!, -1)).Item2;
+
+    /// <summary>The groups with the image group split into its top <paramref name="count"/> of <paramref name="total"/> tokens and the rest.</summary>
+    public static IReadOnlyList<GroupDefinition> Groups(IReadOnlyList<GroupDefinition> groups, int count, int total)
+    {
+        var image = ImageGroupIndex(groups);
+        if (image < 0 || count >= total)
+        {
+            return groups;
+        }
+
+        var fraction = (double)count / total;
+        var (name, ranking) = (groups[image].Name, groups[image].Ranking);
+        return [.. groups.Take(image),
+            new GroupDefinition(name + "_key", "image_key", true, fraction, ranking),
+            new GroupDefinition(name + "_rest", "image_rest", true, 1 - fraction, ranking),
+            .. groups.Skip(image + 1)];
+    }
+
+    /// <summary>A depth policy over the base groups, restated over the split groups: the key group takes the image depths, the rest is pruned everywhere.</summary>
+    public static DepthPolicy Policy(DepthPolicy policy, IReadOnlyList<GroupDefinition> groups, int count, int total, int layers)
+    {
+        var image = ImageGroupIndex(groups);
+        if (image < 0 || count >= total)
+        {
+            return policy;
+        }
+
+        var name = groups[image].Name;
+        Dictionary<string, int> Split(IReadOnlyDictionary<string, int> depths)
+        {
+            var result = depths.Where(d => d.Key != name).ToDictionary(d => d.Key, d => d.Value);
+            result[name + "_key"] = depths.GetValueOrDefault(name);
+            result[name + "_rest"] = layers;
+            return result;
+        }
+
+        return new DepthPolicy(Split(policy.AttentionDepth), Split(policy.MlpDepth));
+    }
+
+    /// <summary>The mean layout with the image group's tokens split the same way (the rest group is never run, but its size is recorded).</summary>
+    public static MeanLayout Layout(MeanLayout layout, IReadOnlyList<GroupDefinition> splitGroups, int count, int total)
+    {
+        var image = ImageGroupIndex(layout.Groups);
+        if (image < 0 || count >= total)
+        {
+            return layout;
+        }
+
+        var imageSize = layout.Sizes[image];
+        var key = imageSize * count / total;
+        double[] Insert(double[] values, double first, double second) => [.. values.Take(image), first, second, .. values.Skip(image + 1)];
+        return new MeanLayout(splitGroups, Insert(layout.Sizes, key, imageSize - key), Insert(layout.AlwaysKept, 0, 0));
+    }
+
+    /// <summary>The layout over the base groups when only <paramref name="count"/> of <paramref name="total"/> image tokens enter the decoder.</summary>
+    public static MeanLayout ScaledLayout(MeanLayout layout, int count, int total)
+    {
+        var image = ImageGroupIndex(layout.Groups);
+        if (image < 0 || count >= total)
+        {
+            return layout;
+        }
+
+        var sizes = (double[])layout.Sizes.Clone();
+        sizes[image] = sizes[image] * count / total;
+        return layout with { Sizes = sizes };
+    }
+
+    /// <summary>The curves as a split document states them: the image group's curves apply to its kept (key) tokens.</summary>
+    public static IReadOnlyList<DivergenceCurve> Curves(IReadOnlyList<DivergenceCurve> curves, IReadOnlyList<GroupDefinition> groups, int count, int total)
+    {
+        var image = ImageGroupIndex(groups);
+        if (image < 0 || count >= total)
+        {
+            return curves;
+        }
+
+        var name = groups[image].Name;
+        return curves.Select(c => c.Group == name ? c with { Group = name + "_key" } : c).ToArray();
+    }
+}

@@ -1,0 +1,66 @@
+using DopCompiler.Search.Curves;
+using DopCompiler.Spec;
+
+namespace DopCompiler.Search.Solving;
+
+/// <summary>
+/// Phase 3 of <see cref="DopSearch"/>: the budgeted solve over the curves, with the image-token count n_v as one more
+/// parameter when the spec searches it; warns (DOP041) when even pruning everything misses the budget.
+/// </summary>
+internal static class SolvePhase
+{
+    private const string UnreachableBudgetCode = "DOP041";
+
+    public static SolvedPolicy Run(SearchSetup setup, CurveCacheEntry entry, SearchPricing pricing, ISearchProgress progress)
+    {
+        var budgetCost = setup.Spec.Budget.Kind switch
+        {
+            BudgetKind.Tflops => setup.Budget * 1e12,
+            _ => setup.Budget * pricing.Unpruned,
+        };
+        var solved = SolveWithTokenCounts(entry, pricing, budgetCost, setup.Layers);
+        if (!solved.Solution.Feasible)
+        {
+            progress.Warning(UnreachableBudgetCode,
+                $"the budget cannot be reached even with every prunable operation pruned; using the cheapest policy ({solved.Solution.Cost / pricing.Unpruned:0.000} of unpruned)");
+        }
+
+        return solved;
+    }
+
+    /// <summary>
+    /// The budgeted solve with the image-token count as one more parameter: for each n_v on the grid (and the full
+    /// count) the depth problem is solved exactly on a layout whose image group holds n_v tokens, and D(n_v) is added
+    /// (additive approximation); the lowest predicted divergence within the budget wins.
+    /// </summary>
+    private static SolvedPolicy SolveWithTokenCounts(CurveCacheEntry entry, SearchPricing pricing, double budgetCost, int layers)
+    {
+        var full = new PolicySolver(pricing.Cost, entry.Curves).Solve(budgetCost);
+        if (entry.TokenCounts is not { } counts)
+        {
+            return new SolvedPolicy(full, int.MaxValue);
+        }
+
+        var costModel = pricing.CostModel;
+        var best = (Solution: full, Count: counts.ImageTokens);
+        foreach (var count in counts.Counts) // the grid is below the full count (checked on entry)
+        {
+            var scaled = new PolicySolver(SearchPricing.ScaledCost(costModel, pricing.Layout, count, counts.ImageTokens, layers), entry.Curves).Solve(budgetCost);
+            var candidate = scaled with { PredictedKl = scaled.PredictedKl + counts.KlAt(count) };
+            var better = (candidate.Feasible, best.Solution.Feasible) switch
+            {
+                (true, false) => true,
+                (false, true) => false,
+                (true, true) => candidate.PredictedKl < best.Solution.PredictedKl - 1e-15
+                    || (Math.Abs(candidate.PredictedKl - best.Solution.PredictedKl) <= 1e-15 && candidate.Cost < best.Solution.Cost),
+                _ => candidate.Cost < best.Solution.Cost,
+            };
+            if (better)
+            {
+                best = (candidate, count);
+            }
+        }
+
+        return new SolvedPolicy(best.Solution, best.Count);
+    }
+}

@@ -1,0 +1,4 @@
+namespace DopCompiler.Search.Solving;
+
+/// <summary>The solve phase's result: the depth policy over the base groups and how many image tokens it keeps (<see cref="int.MaxValue"/>: all).</summary>
+internal sealed record SolvedPolicy(PolicySolution Solution, int KeptImageTokens);
