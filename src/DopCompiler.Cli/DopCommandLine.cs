@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using DopCompiler.Model;
 
 namespace DopCompiler.Cli;
 
@@ -17,6 +18,28 @@ public static class DopCommandLine
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(TrimCommand.Create());
         return root;
+    }
+
+    /// <summary>
+    /// Parses and runs a command line. A malformed one (missing or unknown option, a value that is not a number) is
+    /// error DOP043 on stderr and exit code 1, like any other invalid input, instead of the parser's uncoded text.
+    /// </summary>
+    public static int Run(string[] args)
+    {
+        var parsed = Build().Parse(args);
+        if (parsed.Errors.Count == 0)
+        {
+            return parsed.Invoke();
+        }
+
+        foreach (var error in parsed.Errors)
+        {
+            // One line per error: the parser lists allowed values on indented lines of their own.
+            var message = string.Join(" ", error.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Console.Error.WriteLine($"dop: error {DiagnosticCodes.Usage}: {message} (see dop --help)");
+        }
+
+        return ExitCodes.InvalidInput;
     }
 
     /// <summary>A token cancelled by Ctrl+C or SIGTERM, so long work stops cleanly and leaves no partial file.</summary>

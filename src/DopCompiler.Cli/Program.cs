@@ -1,4 +1,4 @@
 using DopCompiler.Cli;
 
 // No TorchSharp type may appear in this method: the JIT would resolve TorchSharp before any error handling runs.
-return DopCommandLine.Build().Parse(args).Invoke();
+return DopCommandLine.Run(args);

@@ -15,7 +15,8 @@ public static class SearchCommand
     public static Command Create(bool solveOnly)
     {
         var spec = new Argument<string>("spec") { Description = "Path of the dop.yaml spec." };
-        var budget = new Option<double?>("--budget") { Description = "Budget value overriding the spec's (same kind: fraction, tflops or latency_fraction).", Required = solveOnly };
+        // Text, not double: the value goes through the spec's own number and range rules (a double option would take "0,5" as 5, and NaN).
+        var budget = new Option<string?>("--budget") { Description = "Budget value overriding the spec's (same kind and range: fraction, tflops or latency_fraction).", Required = solveOnly };
         var output = new Option<string?>("--out") { Description = "Policy file to write (default: <spec name>.policy.json beside the spec)." };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder of the curve cache (default: ~/.cache/dopcompiler/curves)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Recompute the curves even when cached." };
@@ -37,13 +38,10 @@ public static class SearchCommand
             command.Options.Add(noReuse);
         }
 
+        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
         command.SetAction(result =>
         {
-            var libtorchDir = result.GetValue(libtorch);
-            if (!string.IsNullOrEmpty(libtorchDir))
-            {
-                Environment.SetEnvironmentVariable(Model.Native.TorchNativeLoader.LibTorchDirVariable, libtorchDir);
-            }
+            ChooseLibTorch(result.GetValue(libtorch), result.GetValue(spec)!);
 
             return CommandGuard.Run(cancellation => Execute(
                 result.GetValue(spec)!, result.GetValue(budget), result.GetValue(output), result.GetValue(cacheDir),
@@ -53,12 +51,47 @@ public static class SearchCommand
         return command;
     }
 
-    private static int Execute(string specPath, double? budget, string? output, string? cacheDir, bool solveOnly, bool noCache, bool noReuse,
+    /// <summary>
+    /// Points the native loader at a libtorch folder before it runs (it runs before the spec is otherwise parsed):
+    /// <c>--libtorch-dir</c>, else <c>DOP_LIBTORCH_DIR</c>, else the spec's <c>libtorch_dir</c>. The machine's settings win
+    /// over the committed spec because the folder is a property of the machine. A spec that does not parse is left to
+    /// <see cref="Execute"/>, which reports it.
+    /// </summary>
+    private static void ChooseLibTorch(string? option, string specPath)
+    {
+        var variable = Model.Native.TorchNativeLoader.LibTorchDirVariable;
+        if (!string.IsNullOrEmpty(option))
+        {
+            Environment.SetEnvironmentVariable(variable, option);
+        }
+        else if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable))
+            && DopSpecParser.Parse(specPath) is { Succeeded: true, Value.LibTorchDir: { } fromSpec })
+        {
+            Environment.SetEnvironmentVariable(variable, fromSpec);
+        }
+    }
+
+    private static int Execute(string specPath, string? budgetText, string? output, string? cacheDir, bool solveOnly, bool noCache, bool noReuse,
         bool measure, int randomPolicies, string? device, bool json, string? trimmedOut, CancellationToken cancellation)
     {
         var spec = CommandGuard.ParseSpec(specPath);
-        var computeDevice = ResolveDevice(device is null ? spec.Device : Enum.Parse<DeviceKind>(device, ignoreCase: true), spec.SourcePath);
+        double? budget = null;
+        if (budgetText is not null)
+        {
+            budget = BudgetValue.TryParse(budgetText, spec.Budget.Kind, "--budget", out var value, out var budgetError)
+                ? value
+                : throw new DopException(budgetError.Code, budgetError.Message);
+        }
+
         var outPath = Path.GetFullPath(output ?? Path.Combine(Path.GetDirectoryName(spec.SourcePath)!, Path.GetFileNameWithoutExtension(spec.SourcePath) + ".policy.json"));
+        if (string.Equals(outPath, spec.SourcePath, StringComparison.Ordinal) || Directory.Exists(outPath))
+        {
+            throw new DopException(DiagnosticCodes.Usage, $"--out '{output}' names {(Directory.Exists(outPath) ? "a folder" : "the spec itself")}; give the policy file to write (e.g. dop.policy.json)");
+        }
+
+        var computeDevice = device is null
+            ? ResolveDevice(spec.Device, spec.SourcePath, spec.DeviceAt)
+            : ResolveDevice(Enum.Parse<DeviceKind>(device, ignoreCase: true), spec.SourcePath, null);
         var options = new SearchOptions
         {
             Budget = budget,
@@ -165,7 +198,7 @@ public static class SearchCommand
     /// The device the search computes on: null (the CPU) for <c>cpu</c>, and for <c>auto</c> without a usable GPU;
     /// CUDA for <c>cuda</c> (DOP007 when none is usable) and for <c>auto</c> with one.
     /// </summary>
-    private static TorchSharp.torch.Device? ResolveDevice(DeviceKind device, string specPath)
+    private static TorchSharp.torch.Device? ResolveDevice(DeviceKind device, string specPath, SpecLocation? at)
     {
         if (device == DeviceKind.Cpu)
         {
@@ -181,6 +214,6 @@ public static class SearchCommand
             ? null
             : throw new DopException(DiagnosticCodes.DeviceUnavailable,
                 "device: cuda was asked for but TorchSharp sees no CUDA device. Use a CUDA libtorch (package TorchSharp-cuda-linux, or set DOP_LIBTORCH_DIR / --libtorch-dir to the lib/ folder of a matching libtorch or PyTorch install) on a machine with an NVIDIA GPU, or use device: cpu.",
-                specPath);
+                specPath, at?.Line ?? 0, at?.Column ?? 0);
     }
 }

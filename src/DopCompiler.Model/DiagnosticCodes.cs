@@ -32,4 +32,10 @@ public static class DiagnosticCodes
 
     /// <summary>A generated class was given a model other than the one its policy was made for (content hash mismatch).</summary>
     public const string ModelHashMismatch = "DOP010";
+
+    /// <summary>The budget cannot be reached even with everything prunable pruned (an error unless the spec says <c>on_unreachable: cheapest</c>).</summary>
+    public const string BudgetUnreachable = "DOP041";
+
+    /// <summary>The command line is malformed: a missing or unknown option or value, or options that contradict each other.</summary>
+    public const string Usage = "DOP043";
 }

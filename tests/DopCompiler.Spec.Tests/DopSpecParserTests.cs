@@ -35,7 +35,7 @@ public sealed class DopSpecParserTests : IDisposable
     [Fact]
     public void FullSpec_RoundTripsToRecord()
     {
-        Directory.CreateDirectory(_folder.PathOf("libtorch"));
+        _folder.Write("libtorch/libtorch.so", "");
         const string yaml = """
             # every key
             model: ./model
@@ -91,6 +91,7 @@ public sealed class DopSpecParserTests : IDisposable
             Divergence = new DivergenceSpec { Positions = DivergencePositions.FirstAnswer, MaxPositions = 16 },
             Grid = new GridSpec { Step = 2, NV = new[] { 36, 72, 144 } },
             Device = DeviceKind.Cuda,
+            DeviceAt = new SpecLocation(28, 9),
             Precision = PrecisionKind.Bf16,
             Output = new OutputSpec { ClassName = "ShapesVlmDop", Namespace = "My.Generated" },
             LibTorchDir = _folder.PathOf("libtorch"),

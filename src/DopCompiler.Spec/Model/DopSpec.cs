@@ -30,11 +30,17 @@ public sealed record DopSpec
 
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
+    /// <summary>Where <c>device:</c> is written, so a device that cannot be used is reported at its line; null when not given.</summary>
+    public SpecLocation? DeviceAt { get; init; }
+
     public PrecisionKind Precision { get; init; } = PrecisionKind.Auto;
 
     public required OutputSpec Output { get; init; }
 
-    /// <summary>A folder holding a CUDA libtorch to load instead of the packaged CPU one; null for the default.</summary>
+    /// <summary>
+    /// A folder holding a (CUDA) libtorch.so to load instead of the packaged CPU one; null for the default. <c>dop search</c>
+    /// and <c>dop solve</c> read it before loading native code; <c>--libtorch-dir</c> and <c>DOP_LIBTORCH_DIR</c> win over it.
+    /// </summary>
     public string? LibTorchDir { get; init; }
 
     /// <summary>Seed for everything random (sampling of random policies, shuffles).</summary>
@@ -131,6 +137,9 @@ public sealed record BudgetSpec
 
     /// <summary>The fraction, or TFLOPs, depending on <see cref="Kind"/>.</summary>
     public required double Value { get; init; }
+
+    /// <summary>What a budget that cannot be met even with everything prunable pruned gets (<c>on_unreachable</c>).</summary>
+    public UnreachableBudget OnUnreachable { get; init; } = UnreachableBudget.Error;
 }
 
 /// <summary>Which FLOPs formula to count with.</summary>

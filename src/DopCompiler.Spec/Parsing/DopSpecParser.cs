@@ -19,7 +19,9 @@ public static partial class DopSpecParser
     private static readonly string[] ValidationKeys = ["path", "limit"];
     private static readonly string[] GroupKeys = ["name", "source", "prunable", "cls_split", "ranking"];
     private static readonly string[] ClsSplitKeys = ["key_fraction"];
-    private static readonly string[] BudgetKeys = ["fraction", "tflops", "latency_fraction"];
+    private static readonly string[] BudgetKeys = ["fraction", "tflops", "latency_fraction", "on_unreachable"];
+
+    private static readonly string[] BudgetValueKeys = ["fraction", "tflops", "latency_fraction"];
     private static readonly string[] DivergenceKeys = ["positions", "max_positions"];
     private static readonly string[] GridKeys = ["step", "n_v"];
     private static readonly string[] OutputKeys = ["class_name", "namespace"];
@@ -37,6 +39,9 @@ public static partial class DopSpecParser
         [("first_answer", DivergencePositions.FirstAnswer), ("teacher_forced", DivergencePositions.TeacherForced)];
 
     private static readonly (string, ImageRanking)[] RankingWords = [("cls", ImageRanking.Cls), ("spread", ImageRanking.Spread)];
+
+    private static readonly (string, UnreachableBudget)[] UnreachableWords =
+        [("error", UnreachableBudget.Error), ("cheapest", UnreachableBudget.Cheapest)];
 
     private static readonly (string, DeviceKind)[] DeviceWords =
         [("auto", DeviceKind.Auto), ("cpu", DeviceKind.Cpu), ("cuda", DeviceKind.Cuda)];
@@ -73,8 +78,15 @@ public static partial class DopSpecParser
         catch (YamlException e)
         {
             var message = YamlMarkPrefix().Replace(e.Message, "");
-            reader.Diagnostics.Add(SpecDiagnostic.At(
-                SpecDiagnosticCodes.YamlSyntax, path, (int)e.Start.Line, (int)e.Start.Column, $"Invalid YAML: {message}"));
+            var (line, column) = ((int)e.Start.Line, (int)e.Start.Column);
+            if (message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstTabIndent(yamlText) is { } tab)
+            {
+                // YamlDotNet places tab errors at the start of the enclosing mapping or scalar (often (1,1)); the tab is the news.
+                (line, column) = tab;
+                message = "a tab is used for indentation; YAML indents with spaces only";
+            }
+
+            reader.Diagnostics.Add(SpecDiagnostic.At(SpecDiagnosticCodes.YamlSyntax, path, line, column, $"Invalid YAML: {message}"));
             return SpecResult<DopSpec>.From(null, reader.Diagnostics);
         }
 
@@ -93,6 +105,25 @@ public static partial class DopSpecParser
         var spec = new SpecBuilder(reader, path).Build((YMapping)root);
         var ordered = reader.Diagnostics.OrderBy(d => d.Line).ThenBy(d => d.Column).ToList();
         return SpecResult<DopSpec>.From(spec, ordered);
+    }
+
+    /// <summary>The 1-based line and column of the first tab in a line's leading whitespace, or null.</summary>
+    private static (int Line, int Column)? FirstTabIndent(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            for (var c = 0; c < line.Length && (line[c] == ' ' || line[c] == '\t'); c++)
+            {
+                if (line[c] == '\t' && line.AsSpan(c).Trim().Length > 0)
+                {
+                    return (i + 1, c + 1);
+                }
+            }
+        }
+
+        return null;
     }
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
@@ -119,7 +150,7 @@ public static partial class DopSpecParser
             var device = Optional(map["device"], n => reader.Word(n, "device", DeviceWords), DeviceKind.Auto);
             var precision = Optional(map["precision"], n => reader.Word(n, "precision", PrecisionWords), PrecisionKind.Auto);
             var output = Output(map["output"]);
-            var libTorch = map["libtorch_dir"] is { } libNode ? Folder(libNode, "libtorch_dir") : null;
+            var libTorch = map["libtorch_dir"] is { } libNode ? LibTorchFolder(libNode) : null;
             var seed = Optional(map["seed"], n => reader.Integer(n, "seed", 0, int.MaxValue, "an integer in [0, 2147483647]"), 0);
 
             if (groups is not null && modules is not null)
@@ -144,6 +175,7 @@ public static partial class DopSpecParser
                 Divergence = divergence!,
                 Grid = grid!,
                 Device = device,
+                DeviceAt = map["device"] is { } deviceNode ? new SpecLocation(deviceNode.Line, deviceNode.Column) : null,
                 Precision = precision,
                 Output = output!,
                 LibTorchDir = libTorch,
@@ -225,6 +257,23 @@ public static partial class DopSpecParser
             if (!Directory.Exists(folder))
             {
                 reader.Report(SpecDiagnosticCodes.FileNotFound, node, $"Folder '{text}' given as '{key}' does not exist (resolved to '{folder}').");
+                return null;
+            }
+
+            return folder;
+        }
+
+        /// <summary>A folder with libtorch.so: checked here so a wrong path is reported at its line, not by the native loader.</summary>
+        private string? LibTorchFolder(YNode node)
+        {
+            if (Folder(node, "libtorch_dir") is not { } folder)
+            {
+                return null;
+            }
+
+            if (!File.Exists(Path.Combine(folder, "libtorch.so")))
+            {
+                reader.Report(SpecDiagnosticCodes.FileNotFound, node, $"Folder '{folder}' given as 'libtorch_dir' holds no libtorch.so (point it at the lib/ folder of a libtorch or PyTorch build matching TorchSharp's libtorch version).");
                 return null;
             }
 
@@ -450,7 +499,8 @@ public static partial class DopSpecParser
                 return null;
             }
 
-            var given = map.Keys.Where(k => map[k] is not null).ToList();
+            var onUnreachable = Optional(map["on_unreachable"], n => reader.Word(n, "on_unreachable", UnreachableWords), UnreachableBudget.Error);
+            var given = map.Keys.Where(k => BudgetValueKeys.Contains(k) && map[k] is not null).ToList();
             if (given.Count == 0)
             {
                 if (map.SuggestedKeys.Count > 0)
@@ -468,21 +518,19 @@ public static partial class DopSpecParser
             }
 
             var key = given[0];
-            var value = key == "tflops"
-                ? reader.Number(map[key]!, key, v => v > 0, "greater than 0")
-                : reader.Number(map[key]!, key, v => v > 0 && v <= 1, "in (0, 1]");
-            if (value is null || given.Count > 1)
-            {
-                return null;
-            }
-
             var kind = key switch
             {
                 "fraction" => BudgetKind.Fraction,
                 "tflops" => BudgetKind.Tflops,
                 _ => BudgetKind.LatencyFraction,
             };
-            return new BudgetSpec { Kind = kind, Value = value.Value };
+            var value = reader.Number(map[key]!, key, v => BudgetValue.InRange(kind, v), BudgetValue.RangeText(kind));
+            if (value is null || given.Count > 1)
+            {
+                return null;
+            }
+
+            return new BudgetSpec { Kind = kind, Value = value.Value, OnUnreachable = onUnreachable };
         }
 
         private DivergenceSpec? Divergence(YNode? node)

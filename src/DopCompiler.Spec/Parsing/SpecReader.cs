@@ -154,6 +154,9 @@ internal sealed partial class SpecReader(string file)
         return null;
     }
 
+    /// <summary>Whether <paramref name="text"/> is a plain decimal number as the spec accepts it (no NaN, no comma).</summary>
+    internal static bool IsNumber(string text) => NumberPattern().IsMatch(text);
+
     private static string Describe(YNode node) => node is YScalar { IsNull: false } scalar
         ? (scalar.IsPlain ? $"'{scalar.Value}'" : $"the quoted string \"{scalar.Value}\"")
         : node.KindName;

@@ -30,6 +30,12 @@ internal sealed record YMapping(int Line, int Column, IReadOnlyList<KeyValuePair
 /// <summary>Builds <see cref="YNode"/> trees from YamlDotNet's parser events (line and column for every node).</summary>
 internal static class YamlLoader
 {
+    /// <summary>
+    /// The deepest nesting a spec may have. A valid spec nests at most four levels; the limit stops a hostile or broken
+    /// file (thousands of <c>[</c> or indented keys) before the recursive walk below overflows the stack.
+    /// </summary>
+    public const int MaxDepth = 64;
+
     /// <summary>The first document's root, or null for an empty stream; throws <see cref="YamlException"/> on bad syntax.</summary>
     public static YNode? Load(string text)
     {
@@ -55,7 +61,7 @@ internal static class YamlLoader
         }
 
         parser.Consume<DocumentStart>();
-        var root = ReadNode(parser, anchors);
+        var root = ReadNode(parser, anchors, 1);
         parser.Consume<DocumentEnd>();
         if (!parser.Accept<StreamEnd>(out _))
         {
@@ -66,8 +72,13 @@ internal static class YamlLoader
         return root;
     }
 
-    private static YNode ReadNode(IParser parser, Dictionary<string, YNode> anchors)
+    private static YNode ReadNode(IParser parser, Dictionary<string, YNode> anchors, int depth)
     {
+        if (depth > MaxDepth && parser.Current is { } deep)
+        {
+            throw new YamlException(deep.Start, deep.End, $"the spec nests deeper than {MaxDepth} levels");
+        }
+
         if (parser.TryConsume<AnchorAlias>(out var alias))
         {
             return anchors.TryGetValue(alias.Value.Value, out var target)
@@ -87,7 +98,7 @@ internal static class YamlLoader
             var items = new List<YNode>();
             while (!parser.TryConsume<SequenceEnd>(out _))
             {
-                items.Add(ReadNode(parser, anchors));
+                items.Add(ReadNode(parser, anchors, depth + 1));
             }
 
             node = new YSequence((int)sequenceStart.Start.Line, (int)sequenceStart.Start.Column, items);
@@ -98,8 +109,8 @@ internal static class YamlLoader
             var entries = new List<KeyValuePair<YNode, YNode>>();
             while (!parser.TryConsume<MappingEnd>(out _))
             {
-                var key = ReadNode(parser, anchors);
-                var value = ReadNode(parser, anchors);
+                var key = ReadNode(parser, anchors, depth + 1);
+                var value = ReadNode(parser, anchors, depth + 1);
                 entries.Add(new(key, value));
             }
 
