@@ -58,6 +58,44 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
+    public void SiglipProcessor_ResizesToTheExactSizeWithoutCropAndNormalisesWithHalf()
+    {
+        // llava-interleave-qwen's preprocessor_config.json at 20 px: no crop key, size as height × width, mean/std 0.5.
+        var config = _folder.Write("siglip.json", TinyLlavaCheckpoint.SiglipPreprocessorJson(new TinyLlavaOptions { ImageSize = 20 }));
+        var preprocessor = ImagePreprocessor.FromFile(config);
+        Assert.False(preprocessor.DoCenterCrop);
+        Assert.Equal((20, 20), (preprocessor.Height, preprocessor.Width));
+
+        // Left half red, right half blue, twice as wide as high: an exact resize keeps both halves (a CLIP-style
+        // shortest-edge resize and center crop would keep only the middle).
+        var png = _folder.WriteBytes("wide.png", Png.Rgb(60, 30, (x, y) => x < 30 ? ((byte)255, (byte)0, (byte)0) : ((byte)0, (byte)0, (byte)255)));
+        var pixels = preprocessor.ToPixelValues(png);
+        Assert.Equal(3 * 20 * 20, pixels.Length);
+        float At(int c, int x, int y) => pixels[(c * 400) + (y * 20) + x];
+        Assert.Equal((1f, -1f), (At(0, 0, 10), At(2, 0, 10)));   // red: (1 - 0.5) / 0.5, blue: (0 - 0.5) / 0.5
+        Assert.Equal((-1f, 1f), (At(0, 19, 10), At(2, 19, 10)));
+    }
+
+    [Fact]
+    public void SiglipProcessor_TakesItsOwnDefaultsAndHasNoCropStep()
+    {
+        var config = _folder.Write("p.json", """{"image_processor_type": "SiglipImageProcessor", "do_center_crop": true, "crop_size": 100}""");
+        var preprocessor = ImagePreprocessor.FromFile(config);
+        Assert.Equal((224, 224, false), (preprocessor.Height, preprocessor.Width, preprocessor.DoCenterCrop));
+        Assert.Equal(ResampleFilter.Bicubic, preprocessor.Resample);
+        Assert.Equal([0.5f, 0.5f, 0.5f], preprocessor.ImageMean);
+        Assert.Equal([0.5f, 0.5f, 0.5f], preprocessor.ImageStd);
+    }
+
+    [Fact]
+    public void SiglipProcessor_WithAShortestEdgeSizeIsAnError()
+    {
+        var config = _folder.Write("p.json", """{"image_processor_type": "SiglipImageProcessor", "size": {"shortest_edge": 384}}""");
+        var error = Assert.Throws<SpecException>(() => ImagePreprocessor.FromFile(config));
+        Assert.Contains("height", error.Message);
+    }
+
+    [Fact]
     public void GreyImage_IsReplicatedToThreeChannels()
     {
         var png = _folder.WriteBytes("g.png", Png.Grey(2, 2, (x, y) => 255));

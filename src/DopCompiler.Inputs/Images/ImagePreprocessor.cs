@@ -3,8 +3,8 @@ using DopCompiler.Inputs.Diagnostics;
 namespace DopCompiler.Inputs.Images;
 
 /// <summary>
-/// Hugging Face's <c>CLIPImageProcessor</c> in managed code: convert to RGB, resize (shortest edge or exact size),
-/// center crop, rescale, normalise; output CHW float32.
+/// Hugging Face's <c>CLIPImageProcessor</c> and <c>SiglipImageProcessor</c> in managed code: convert to RGB, resize
+/// (shortest edge or exact size), center crop (CLIP only), rescale, normalise; output CHW float32.
 /// </summary>
 /// <remarks>
 /// Arithmetic follows the Python processor step by step (PIL 8-bit resize, float64 rescale cast to float32,
@@ -17,6 +17,12 @@ public sealed class ImagePreprocessor
 
     /// <summary>CLIP's standard deviation, the processor's default.</summary>
     public static readonly float[] ClipStd = [0.26862954f, 0.26130258f, 0.27577711f];
+
+    /// <summary>IMAGENET_STANDARD_MEAN, SiglipImageProcessor's default.</summary>
+    public static readonly float[] StandardMean = [0.5f, 0.5f, 0.5f];
+
+    /// <summary>IMAGENET_STANDARD_STD, SiglipImageProcessor's default.</summary>
+    public static readonly float[] StandardStd = [0.5f, 0.5f, 0.5f];
 
     /// <summary>Resize target: the shortest edge (aspect kept) when set, otherwise <see cref="ResizeHeight"/>×<see cref="ResizeWidth"/>.</summary>
     public int? ShortestEdge { get; init; }

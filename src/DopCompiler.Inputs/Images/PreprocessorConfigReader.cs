@@ -3,7 +3,15 @@ using DopCompiler.Inputs.Diagnostics;
 
 namespace DopCompiler.Inputs.Images;
 
-/// <summary>Reads the CLIPImageProcessor keys of a <c>preprocessor_config.json</c>; unknown keys are ignored.</summary>
+/// <summary>
+/// Reads the CLIPImageProcessor or SiglipImageProcessor keys of a <c>preprocessor_config.json</c>; unknown keys are ignored.
+/// </summary>
+/// <remarks>
+/// SiglipImageProcessor (<c>image_processor_type</c>) has other defaults and no crop step (image_processing_siglip.py:
+/// <c>resample = PILImageResampling.BICUBIC</c>, <c>image_mean = IMAGENET_STANDARD_MEAN</c> (0.5),
+/// <c>image_std = IMAGENET_STANDARD_STD</c> (0.5), <c>size = {"height": 224, "width": 224}</c>): it resizes to exactly
+/// size.height × size.width, rescales and normalises; a <c>do_center_crop</c> key in its file is not one of its options.
+/// </remarks>
 internal static class PreprocessorConfigReader
 {
     public static ImagePreprocessor Read(string json, string path)
@@ -27,6 +35,8 @@ internal static class PreprocessorConfigReader
             }
 
             var problems = new List<string>();
+            var siglip = root.TryGetProperty("image_processor_type", out var type) && type.ValueKind == JsonValueKind.String
+                && type.GetString() is "SiglipImageProcessor" or "SiglipImageProcessorFast";
             var sizeValid = true;
             var shortestEdge = (int?)null;
             int? resizeHeight = null, resizeWidth = null;
@@ -73,8 +83,20 @@ internal static class PreprocessorConfigReader
             var doResize = Bool(root, "do_resize", true, problems);
             if (doResize && sizeValid && shortestEdge is null && resizeHeight is null && resizeWidth is null)
             {
-                // transformers' CLIP default is shortest_edge 224.
-                shortestEdge = 224;
+                // transformers' CLIP default is shortest_edge 224; SigLIP's is 224 × 224.
+                if (siglip)
+                {
+                    resizeHeight = resizeWidth = 224;
+                }
+                else
+                {
+                    shortestEdge = 224;
+                }
+            }
+
+            if (siglip && shortestEdge is not null)
+            {
+                problems.Add("'size' of a SiglipImageProcessor must be {\"height\": h, \"width\": w} (it resizes to an exact size).");
             }
 
             var resample = ResampleFilter.Bicubic;
@@ -103,8 +125,8 @@ internal static class PreprocessorConfigReader
                 }
             }
 
-            var mean = Triple(root, "image_mean", ImagePreprocessor.ClipMean, problems, allowZero: true);
-            var std = Triple(root, "image_std", ImagePreprocessor.ClipStd, problems, allowZero: false);
+            var mean = Triple(root, "image_mean", siglip ? ImagePreprocessor.StandardMean : ImagePreprocessor.ClipMean, problems, allowZero: true);
+            var std = Triple(root, "image_std", siglip ? ImagePreprocessor.StandardStd : ImagePreprocessor.ClipStd, problems, allowZero: false);
             // do_convert_rgb is read but not needed: decoding always yields RGB, which is what it asks for, and for
             // RGB inputs (the only ones a three-channel vision tower accepts) false and true give the same pixels.
             Bool(root, "do_convert_rgb", true, problems);
@@ -115,7 +137,7 @@ internal static class PreprocessorConfigReader
                 ShortestEdge = shortestEdge,
                 ResizeHeight = resizeHeight,
                 ResizeWidth = resizeWidth,
-                DoCenterCrop = Bool(root, "do_center_crop", true, problems),
+                DoCenterCrop = !siglip && Bool(root, "do_center_crop", true, problems),
                 CropHeight = cropHeight,
                 CropWidth = cropWidth,
                 DoRescale = Bool(root, "do_rescale", true, problems),
