@@ -1,3 +1,5 @@
+using DopCompiler.Inputs.Diagnostics;
+
 namespace DopCompiler.Spec.Tests;
 
 /// <summary>

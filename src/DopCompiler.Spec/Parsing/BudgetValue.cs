@@ -1,4 +1,5 @@
 using System.Globalization;
+using DopCompiler.Inputs.Diagnostics;
 using DopCompiler.Spec.Parsing;
 
 namespace DopCompiler.Spec;
