@@ -36,7 +36,7 @@ public static class LogitsCommand
             var imagePath = result.GetValue(image);
             var document = result.GetValue(policy) is { } policyPath ? EvalCommand.ReadPolicy(policyPath) : null;
             using var llava = LlavaModel.Load(folder);
-            var preprocessor = imagePath is null ? null : ImagePreprocessor.FromFile(Path.Combine(folder, "preprocessor_config.json"));
+            var preprocessor = imagePath is null ? null : ImagePreprocessor.FromFile(Path.Combine(folder, "preprocessor_config.json"), llava.Config.Vision?.ImageSize);
             var tokenIds = idText is not null
                 ? idText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.TryParse(s, out var v) ? v : throw new DopException("DOP043", $"--ids: '{s}' is not an integer")).ToArray()
                 : ModelTokenizer.Load(folder).EncodePrompt(promptText!);

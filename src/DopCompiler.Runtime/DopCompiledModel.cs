@@ -130,7 +130,7 @@ public abstract class DopCompiledModel : IDisposable
         ArgumentNullException.ThrowIfNull(imagePath);
         try
         {
-            _preprocessor ??= ImagePreprocessor.FromFile(Path.Combine(Model.Folder, "preprocessor_config.json"));
+            _preprocessor ??= ImagePreprocessor.FromFile(Path.Combine(Model.Folder, "preprocessor_config.json"), Model.Config.Vision?.ImageSize);
             var values = _preprocessor.ToPixelValues(imagePath);
             return tensor(values, [3L, _preprocessor.Height, _preprocessor.Width]);
         }

@@ -63,7 +63,7 @@ public sealed class SearchContext : IDisposable
         try
         {
             var tokenizer = ModelTokenizer.Load(spec.Model);
-            var preprocessor = ImagePreprocessor.FromFile(Path.Combine(spec.Model, "preprocessor_config.json"));
+            var preprocessor = ImagePreprocessor.FromFile(Path.Combine(spec.Model, "preprocessor_config.json"), model.Config.Vision?.ImageSize);
             var groups = GroupsOf(spec);
             var maxPositions = spec.Divergence.Positions == DivergencePositions.FirstAnswer ? 1 : spec.Divergence.MaxPositions;
             var samples = new List<SearchSample>(validation.Count);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using DopCompiler.Inputs.Diagnostics;
 
 namespace DopCompiler.Inputs.Hashing;
 
@@ -67,8 +68,10 @@ public sealed class ContentHashBuilder : IDisposable
     }
 
     /// <summary>Adds a file's contents (not its path), streamed in 1 MiB blocks.</summary>
+    /// <exception cref="SpecException">DOP038 when <paramref name="path"/> is a pipe or device: its content could block or never end.</exception>
     public ContentHashBuilder AddFile(string path)
     {
+        RegularFiles.Check(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
         WriteHeader(FileTag, stream.Length);
         var buffer = new byte[1 << 20];

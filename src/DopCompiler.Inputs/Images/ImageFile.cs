@@ -29,10 +29,24 @@ public static class ImageFile
             return SpecDiagnostic.At(SpecDiagnosticCodes.ImageNotFound, file, line, column, $"Image '{path}' does not exist.");
         }
 
+        if (RegularFiles.Problem(path, file, line, column) is { } irregular)
+        {
+            return irregular;
+        }
+
         try
         {
             using var stream = File.OpenRead(path);
-            return CheckInfo(ImageInfo.FromStream(stream), path, file, line, column);
+            if (CheckInfo(ImageInfo.FromStream(stream), path, file, line, column) is { } problem)
+            {
+                return problem;
+            }
+
+            // stb_image ignores PNG chunk checksums: a corrupted file would decode to wrong pixels without a word.
+            stream.Position = 0;
+            return PngChunks.Problem(stream) is { } damage
+                ? SpecDiagnostic.At(SpecDiagnosticCodes.ImageDecode, file, line, column, $"Image '{path}' is a damaged PNG: {damage}.")
+                : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -58,8 +58,10 @@ public sealed class ImagePreprocessor
     public int Width => DoCenterCrop ? CropWidth : ResizeWidth ?? ShortestEdge ?? CropWidth;
 
     /// <summary>Reads a <c>preprocessor_config.json</c>.</summary>
-    /// <exception cref="SpecException">DOP025 when the file is missing, DOP036 when it is malformed or unsupported.</exception>
-    public static ImagePreprocessor FromFile(string preprocessorConfigPath)
+    /// <param name="preprocessorConfigPath">The file.</param>
+    /// <param name="imageSize">The vision tower's <c>image_size</c>: the sizes are checked against it before anything is allocated.</param>
+    /// <exception cref="SpecException">DOP025 when the file is missing, DOP036 when it is malformed, unsupported or its sizes do not fit <paramref name="imageSize"/>.</exception>
+    public static ImagePreprocessor FromFile(string preprocessorConfigPath, int? imageSize = null)
     {
         if (!File.Exists(preprocessorConfigPath))
         {
@@ -67,11 +69,12 @@ public sealed class ImagePreprocessor
                 SpecDiagnosticCodes.FileNotFound, preprocessorConfigPath, 0, 0, "The preprocessor config does not exist."));
         }
 
-        return FromJson(File.ReadAllText(preprocessorConfigPath), preprocessorConfigPath);
+        RegularFiles.Check(preprocessorConfigPath);
+        return FromJson(File.ReadAllText(preprocessorConfigPath), preprocessorConfigPath, imageSize);
     }
 
     /// <summary>Parses the text of a <c>preprocessor_config.json</c>; <paramref name="path"/> names it in errors.</summary>
-    public static ImagePreprocessor FromJson(string json, string path) => PreprocessorConfigReader.Read(json, path);
+    public static ImagePreprocessor FromJson(string json, string path, int? imageSize = null) => PreprocessorConfigReader.Read(json, path, imageSize);
 
     /// <summary>Decodes an image file and preprocesses it: CHW float32 <c>[3, Height, Width]</c>.</summary>
     /// <exception cref="SpecException">DOP033/DOP034/DOP035 for missing, undecodable or oversized images.</exception>

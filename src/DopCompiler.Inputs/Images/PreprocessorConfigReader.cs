@@ -14,7 +14,13 @@ namespace DopCompiler.Inputs.Images;
 /// </remarks>
 internal static class PreprocessorConfigReader
 {
-    public static ImagePreprocessor Read(string json, string path)
+    /// <summary>
+    /// The largest resize target accepted, as a multiple of the vision tower's <c>image_size</c>: real configs resize to
+    /// the crop size or a little above (256 for a 224 crop); a huge <c>size</c> would allocate gigabytes before the crop.
+    /// </summary>
+    public const int MaxResizeFactor = 4;
+
+    public static ImagePreprocessor Read(string json, string path, int? imageSize = null)
     {
         JsonDocument document;
         try
@@ -148,12 +154,55 @@ internal static class PreprocessorConfigReader
                 Resample = resample,
             };
 
+            if (problems.Count == 0)
+            {
+                CheckSizes(preprocessor, imageSize, problems);
+            }
+
             if (problems.Count > 0)
             {
                 throw new SpecException(problems.Select(p => SpecDiagnostic.At(SpecDiagnosticCodes.PreprocessorConfig, path, 0, 0, p)));
             }
 
             return preprocessor;
+        }
+    }
+
+    /// <summary>
+    /// Sizes are checked before any image is processed: every size at most <see cref="ImageFile.MaxSide"/>, and with the
+    /// vision tower's <paramref name="imageSize"/> known, the output exactly that size and the resize target at most
+    /// <see cref="MaxResizeFactor"/> times it.
+    /// </summary>
+    private static void CheckSizes(ImagePreprocessor p, int? imageSize, List<string> problems)
+    {
+        var resize = new[] { ("size.shortest_edge", p.ShortestEdge), ("size.height", p.ResizeHeight), ("size.width", p.ResizeWidth) };
+        var limit = imageSize is { } s ? Math.Min(ImageFile.MaxSide, MaxResizeFactor * s) : ImageFile.MaxSide;
+        foreach (var (name, value) in resize)
+        {
+            if (p.DoResize && value > limit)
+            {
+                problems.Add($"'{name}' is {value}; at most {limit} is accepted{(imageSize is null ? "" : $" ({MaxResizeFactor} × the vision tower's image_size {imageSize})")}.");
+            }
+        }
+
+        if (p.DoCenterCrop && (p.CropHeight > ImageFile.MaxSide || p.CropWidth > ImageFile.MaxSide))
+        {
+            problems.Add($"'crop_size' is {p.CropHeight}×{p.CropWidth}; at most {ImageFile.MaxSide} on a side is accepted.");
+        }
+
+        if (problems.Count > 0 || imageSize is not { } size)
+        {
+            return;
+        }
+
+        // The output the vision tower sees: the crop, or a fixed resize; a shortest-edge resize without a crop keeps the aspect.
+        var (height, width, what) = p.DoCenterCrop ? (p.CropHeight, p.CropWidth, "crop_size")
+            : p.DoResize && p.ResizeHeight is { } h && p.ResizeWidth is { } w ? (h, w, "size")
+            : p.DoResize && p.ShortestEdge is { } edge ? (edge, edge, "size.shortest_edge")
+            : (size, size, "");
+        if (height != size || width != size)
+        {
+            problems.Add($"'{what}' gives {height}×{width} images but the vision tower's image_size is {size} (config.json): the two must agree.");
         }
     }
 

@@ -114,9 +114,19 @@ public sealed class CheckpointTensors : IDisposable
     }
 
     /// <summary>The tensor converted to <paramref name="dtype"/>; F32 stored and F32 asked stays a zero-copy mapping.</summary>
+    /// <exception cref="DopException">DOP002 when the tensor is stored with an integer dtype: weights are floating point.</exception>
     public Tensor Load(string name, ScalarType dtype = ScalarType.Float32)
     {
-        var stored = File(name).Load(name);
+        var file = File(name);
+        var storedType = file.Tensors[name].DType;
+        if (storedType is not (SafetensorsDType.F32 or SafetensorsDType.BF16 or SafetensorsDType.F16))
+        {
+            // Converting integers to floats would run the model on nonsense weights without a word.
+            throw new DopException(DiagnosticCodes.SafetensorsFormat,
+                $"{file.Path}: tensor '{name}' is stored as {storedType.Name()}; model weights must be F32, BF16 or F16", file.Path);
+        }
+
+        var stored = file.Load(name);
         if (Device is not null)
         {
             using (stored)
@@ -177,6 +187,7 @@ public sealed class CheckpointTensors : IDisposable
 
     private static Dictionary<string, string> ReadIndex(string indexPath)
     {
+        RegularFiles.Check(indexPath);
         try
         {
             using var document = JsonDocument.Parse(System.IO.File.ReadAllBytes(indexPath));

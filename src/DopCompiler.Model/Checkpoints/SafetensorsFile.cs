@@ -49,6 +49,8 @@ public sealed class SafetensorsFile : IDisposable
             throw new DopException(DiagnosticCodes.ModelNotFound, $"safetensors file not found: {path}", path);
         }
 
+        RegularFiles.Check(path);
+
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
         var fileLength = stream.Length;
         if (fileLength < 8)
@@ -217,7 +219,7 @@ public sealed class SafetensorsFile : IDisposable
                 }
             }
 
-            CheckNoOverlap(path, tensors.Values);
+            CheckContiguous(path, tensors.Values, dataLength);
             return (tensors, metadata);
         }
     }
@@ -308,17 +310,33 @@ public sealed class SafetensorsFile : IDisposable
         return value;
     }
 
-    private static void CheckNoOverlap(string path, IEnumerable<TensorEntry> entries)
+    /// <summary>
+    /// The format's rule, as the reference implementation checks it: sorted by offset, each tensor's data starts where
+    /// the previous one's ends (no overlap, no hole) and the last one ends at the end of the file (no unused bytes).
+    /// </summary>
+    private static void CheckContiguous(string path, IEnumerable<TensorEntry> entries, long dataLength)
     {
         TensorEntry? previous = null;
-        foreach (var entry in entries.Where(e => e.ByteLength > 0).OrderBy(e => e.Begin))
+        foreach (var entry in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
         {
-            if (previous is not null && entry.Begin < previous.End)
+            var expected = previous?.End ?? 0;
+            if (entry.Begin < expected)
             {
-                throw Error(path, $"data of '{entry.Name}' [{entry.Begin}, {entry.End}) overlaps '{previous.Name}' [{previous.Begin}, {previous.End})", entry.Name);
+                throw Error(path, $"data of '{entry.Name}' [{entry.Begin}, {entry.End}) overlaps '{previous!.Name}' [{previous.Begin}, {previous.End})", entry.Name);
+            }
+
+            if (entry.Begin > expected)
+            {
+                throw Error(path, $"{entry.Begin - expected} unused bytes before the data of '{entry.Name}' (at {expected}, data starts at {entry.Begin}): the format allows no holes", entry.Name);
             }
 
             previous = entry;
+        }
+
+        var end = previous?.End ?? 0;
+        if (end != dataLength)
+        {
+            throw Error(path, $"{dataLength - end} unused bytes after the last tensor's data (data ends at {end}, the file's data section has {dataLength} bytes): the format allows no holes");
         }
     }
 

@@ -29,6 +29,8 @@ public static class ModelConfigReader
             throw new DopException(DiagnosticCodes.ModelNotFound, $"no {FileName} in the model folder {modelFolder}", path);
         }
 
+        RegularFiles.Check(path);
+
         JsonDocument document;
         try
         {

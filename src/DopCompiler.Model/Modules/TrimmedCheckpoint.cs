@@ -156,6 +156,7 @@ public static class TrimmedCheckpoint
                 var source = Path.Combine(sourceFolder, file);
                 if (File.Exists(source))
                 {
+                    RegularFiles.Check(source);
                     File.Copy(source, Path.Combine(temp, file));
                 }
             }

@@ -39,8 +39,21 @@ public sealed partial class ModelTokenizer
     /// <summary>The checkpoint's image token string (id <c>image_token_index</c>), null when config.json names none.</summary>
     public string? ImageToken { get; }
 
+    /// <summary>The files <see cref="Load"/> may read from a model folder.</summary>
+    private static readonly string[] TokenizerFiles =
+    [
+        "vocab.json", "merges.txt", "tokenizer.model", TokenizerJson.FileName, "config.json", "added_tokens.json",
+        "special_tokens_map.json", "tokenizer_config.json",
+    ];
+
     public static ModelTokenizer Load(string folder)
     {
+        // Every file a tokenizer may read is checked up front: a pipe in place of one would block its open forever.
+        foreach (var file in TokenizerFiles)
+        {
+            RegularFiles.Check(Path.Combine(folder, file));
+        }
+
         var specials = ReadSpecialTokens(folder, out var bos, out var eos, out var addBos, out var tokenizerClass, out var added);
         var vocab = Path.Combine(folder, "vocab.json");
         var merges = Path.Combine(folder, "merges.txt");

@@ -39,7 +39,7 @@ public static class DatasetEvaluator
         }
 
         var tokenizer = ModelTokenizer.Load(modelFolder);
-        var preprocessor = ImagePreprocessor.FromFile(Path.Combine(modelFolder, "preprocessor_config.json"));
+        var preprocessor = ImagePreprocessor.FromFile(Path.Combine(modelFolder, "preprocessor_config.json"), model.Config.Vision?.ImageSize);
         var groups = GroupsOf(policy);
         var depthPolicy = policy is null ? DepthPolicy.Empty : PolicyDocumentFactory.ToDepthPolicy(policy);
         var flops = new FlopsModel(model.Config.Text, policy?.Flops.Convention == "paper" ? FlopsConvention.Paper : FlopsConvention.Gqa);

@@ -52,6 +52,11 @@ public static partial class DopSpecParser
     /// <summary>Reads the file at <paramref name="path"/> and parses it.</summary>
     public static SpecResult<DopSpec> Parse(string path)
     {
+        if (RegularFiles.Problem(path) is { } irregular)
+        {
+            return SpecResult<DopSpec>.From(null, [irregular]);
+        }
+
         string text;
         try
         {

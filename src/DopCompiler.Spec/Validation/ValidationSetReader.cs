@@ -22,10 +22,16 @@ public static class ValidationSetReader
     public static SpecResult<ValidationSet> Read(string path, int? limit = null)
     {
         var diagnostics = new List<SpecDiagnostic>();
-        string[] lines;
+        if (RegularFiles.Problem(path) is { } irregular)
+        {
+            diagnostics.Add(irregular);
+            return Result(path, null, diagnostics);
+        }
+
+        string?[] lines;
         try
         {
-            lines = File.ReadAllLines(path, Encoding.UTF8);
+            lines = ReadLines(path, diagnostics);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -39,13 +45,20 @@ public static class ValidationSetReader
         var seen = 0;
         for (var i = 0; i < lines.Length && (limit is null || seen < limit); i++)
         {
-            if (string.IsNullOrWhiteSpace(lines[i]))
+            if (lines[i] is not { } text)
+            {
+                // Not UTF-8: already reported at its line; it still counts toward the limit.
+                seen++;
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(text))
             {
                 continue;
             }
 
             seen++;
-            if (ReadLine(lines[i], i + 1, path, folder, diagnostics) is { } sample)
+            if (ReadLine(text, i + 1, path, folder, diagnostics) is { } sample)
             {
                 samples.Add(sample);
             }
@@ -57,6 +70,46 @@ public static class ValidationSetReader
         }
 
         return Result(path, samples, diagnostics);
+    }
+
+    /// <summary>
+    /// The file's lines, decoded strictly: a line that is not valid UTF-8 is null and reported at its line and the
+    /// column of its first bad byte (a lenient decoder would turn it into U+FFFD and train on the wrong prompt).
+    /// </summary>
+    private static string?[] ReadLines(string path, List<SpecDiagnostic> diagnostics)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? 3 : 0;
+        var lines = new List<string?>();
+        while (start <= bytes.Length)
+        {
+            var end = Array.IndexOf(bytes, (byte)'\n', start);
+            var stop = end < 0 ? bytes.Length : end;
+            var line = bytes.AsSpan(start, stop > start && bytes[stop - 1] == (byte)'\r' ? stop - start - 1 : stop - start);
+            var chars = new char[line.Length];
+            var status = System.Text.Unicode.Utf8.ToUtf16(line, chars, out var read, out var written, replaceInvalidSequences: false);
+            if (status == System.Buffers.OperationStatus.Done)
+            {
+                lines.Add(new string(chars, 0, written));
+            }
+            else
+            {
+                // read = the bytes before the first invalid sequence: its column counts characters, as other columns do.
+                var column = Encoding.UTF8.GetCharCount(line[..read]) + 1;
+                diagnostics.Add(SpecDiagnostic.At(SpecDiagnosticCodes.ValidationJson, path, lines.Count + 1, column,
+                    $"The line is not valid UTF-8 (byte 0x{(read < line.Length ? line[read] : 0):X2} at byte {read + 1} of the line); save the file as UTF-8."));
+                lines.Add(null);
+            }
+
+            if (end < 0)
+            {
+                break;
+            }
+
+            start = end + 1;
+        }
+
+        return [.. lines];
     }
 
     private static SpecResult<ValidationSet> Result(string path, List<ValidationSample>? samples, List<SpecDiagnostic> diagnostics) =>
