@@ -45,6 +45,13 @@ public sealed record SearchInputs(string ModelHash, string CurveKey, string Poli
         using var policy = new ContentHashBuilder();
         policy.AddString("policy").AddString(curveKey).AddString(spec.Budget.Kind.ToString())
             .AddString(budget.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).AddString(spec.Flops.ToString());
+        if (spec.Budget.OnUnreachable == UnreachableBudget.Cheapest)
+        {
+            // Only when set, so every policy made before the key existed keeps its hash: switching back to the default
+            // must not leave an up-to-date cheapest policy that the default would refuse.
+            policy.AddString("on_unreachable:cheapest");
+        }
+
         return new SearchInputs(modelHash, curveKey, policy.ToHex());
     }
 }

@@ -80,6 +80,23 @@ public sealed class MalformedInputCliTests : IDisposable
         Assert.Contains(Path.Combine(lib, "libtorch.so"), error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void UnreachableBudget_IsDop041Error_WithNoPolicy_AndCheapestOptsIntoTheWarning()
+    {
+        var spec = TinySearchProject.Write(_folder, samples: 1, budget: 0.0001);
+        var policy = Path.Combine(_folder, "p.json");
+        var cache = Path.Combine(_folder, "cache");
+        var (exit, _, error) = Dop("search", spec, "--out", policy, "--cache-dir", cache);
+        AssertCodedFailure(exit, error, $"{spec}: error DOP041: the budget cannot be reached");
+        Assert.False(File.Exists(policy));
+
+        File.WriteAllText(spec, File.ReadAllText(spec).Replace("fraction: 0.0001", "fraction: 0.0001\n  on_unreachable: cheapest", StringComparison.Ordinal));
+        (exit, _, error) = Dop("search", spec, "--out", policy, "--cache-dir", cache);
+        Assert.True(exit == 0, error);
+        Assert.Contains("warning DOP041", error, StringComparison.Ordinal);
+        Assert.True(File.Exists(policy));
+    }
+
     internal static void AssertCodedFailure(int exit, string error, string expected)
     {
         Assert.True(exit == 1, $"exit {exit}: {error}");

@@ -1,3 +1,4 @@
+using DopCompiler.Model;
 using DopCompiler.Search.Curves;
 using DopCompiler.Spec;
 
@@ -5,12 +6,11 @@ namespace DopCompiler.Search.Solving;
 
 /// <summary>
 /// Phase 3 of <see cref="DopSearch"/>: the budgeted solve over the curves, with the image-token count n_v as one more
-/// parameter when the spec searches it; warns (DOP041) when even pruning everything misses the budget.
+/// parameter when the spec searches it. When even pruning everything misses the budget: error DOP041, or with
+/// <c>on_unreachable: cheapest</c> warning DOP041 and the cheapest policy.
 /// </summary>
 internal static class SolvePhase
 {
-    private const string UnreachableBudgetCode = "DOP041";
-
     public static SolvedPolicy Run(SearchSetup setup, CurveCacheEntry entry, SearchPricing pricing, ISearchProgress progress)
     {
         var budgetCost = setup.Spec.Budget.Kind switch
@@ -21,8 +21,16 @@ internal static class SolvePhase
         var solved = SolveWithTokenCounts(entry, pricing, budgetCost, setup.Layers);
         if (!solved.Solution.Feasible)
         {
-            progress.Warning(UnreachableBudgetCode,
-                $"the budget cannot be reached even with every prunable operation pruned; using the cheapest policy ({solved.Solution.Cost / pricing.Unpruned:0.000} of unpruned)");
+            var cheapest = $"the budget cannot be reached even with every prunable operation pruned (the cheapest policy costs {solved.Solution.Cost / pricing.Unpruned:0.000} of unpruned)";
+            if (setup.Spec.Budget.OnUnreachable != UnreachableBudget.Cheapest)
+            {
+                // An error by default: such a model usually answers nothing, and in a build a warning scrolls by.
+                throw new DopException(DiagnosticCodes.BudgetUnreachable,
+                    cheapest + "; raise the budget, make more groups prunable, or set 'on_unreachable: cheapest' under 'budget' to ship the cheapest policy",
+                    setup.Spec.SourcePath);
+            }
+
+            progress.Warning(DiagnosticCodes.BudgetUnreachable, cheapest + "; using it (on_unreachable: cheapest)");
         }
 
         return solved;
