@@ -1,9 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Runtime.Serialization;
-using System.Runtime.Serialization.Json;
 using System.Text;
 using System.Threading;
 using DopCompiler.Generator.Model;
@@ -93,55 +90,11 @@ namespace DopCompiler.Generator
                 return null;
             }
 
-            var bytes = Encoding.UTF8.GetBytes(input.Text);
-            var version = ProbeVersion(bytes, out var probeError);
-            if (probeError is not null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedPolicy, input.Path, input.FileName, probeError));
-                return null;
-            }
-
-            if (!PolicySchema.IsReadable(version))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SchemaVersion, input.Path, input.FileName,
-                    Invariant(version), PolicySchema.ReadableRange));
-                return null;
-            }
-
             cancellationToken.ThrowIfCancellationRequested();
-            if (ModelSectionProblem(bytes) is { } malformed)
+            var parsed = PolicySchema.TryParse(Encoding.UTF8.GetBytes(input.Text));
+            if (parsed.Document is not { } document)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedPolicy, input.Path, input.FileName, malformed));
-                return null;
-            }
-
-            PolicyDocument? document;
-            string? error;
-            try
-            {
-                document = PolicySchema.TryParse(bytes, out error);
-            }
-            catch (NullReferenceException)
-            {
-                // DataContract deserialisation runs no initialisers: a missing section is null, and TryParse reads 'model'.
-                document = null;
-                error = "a required section ('model', 'groups', 'layers', ...) is missing";
-            }
-
-            if (document is not null && MissingSection(document) is { } missing)
-            {
-                document = null;
-                error = "the section '" + missing + "' is missing";
-            }
-
-            if (document is null)
-            {
-                // TryParse's post-parse checks: the layers table (inconsistent) and group rankings (an unknown word, like
-                // any other malformed body).
-                var descriptor = error is not null && error.IndexOf("'layers'", StringComparison.Ordinal) >= 0
-                    ? DiagnosticDescriptors.InconsistentPolicy
-                    : DiagnosticDescriptors.MalformedPolicy;
-                diagnostics.Add(DiagnosticInfo.Create(descriptor, input.Path, input.FileName, error ?? "unknown error"));
+                diagnostics.Add(ParseDiagnostic(parsed, input));
                 return null;
             }
 
@@ -246,30 +199,25 @@ namespace DopCompiler.Generator
             };
         }
 
-        /// <summary>Sections left null by the deserialiser (absent from the JSON), which the generator reads.</summary>
-        private static string? MissingSection(PolicyDocument d)
+        /// <summary>The one place a refused policy file becomes a DOPG diagnostic: one descriptor per <see cref="PolicyParseError"/>.</summary>
+        private static DiagnosticInfo ParseDiagnostic(PolicyParseResult parsed, PolicyInput input)
         {
-            if (d.Model is null) return "model";
-            if (d.Groups is null || d.Groups.Any(g => g is null || g.Name is null)) return "groups";
-            if (d.Depths is null || d.Depths.Any(x => x is null || x.Module is null || x.Group is null)) return "depths";
-            if (d.Layers is null || d.Layers.Any(l => l is null || l.Attention is null || l.Mlp is null || l.Dropped is null)) return "layers";
-            if (d.Budget is null) return "budget";
-            if (d.Divergence is null) return "divergence";
-            if (d.Flops is null) return "flops";
-            d.ToolVersion ??= "";
-            d.SpecHash ??= "";
-            d.Model.Name ??= "";
-            d.Model.Hash ??= "";
-            d.Model.ModelType ??= "";
-            d.Budget.Kind ??= "";
-            d.Divergence.Positions ??= "";
-            d.Flops.Convention ??= "";
-            foreach (var g in d.Groups)
+            var message = parsed.Message ?? "unknown error";
+            switch (parsed.Error)
             {
-                g.Source ??= "";
+                case PolicyParseError.UnreadableVersion:
+                    return DiagnosticInfo.Create(DiagnosticDescriptors.SchemaVersion, input.Path, input.FileName, Invariant(parsed.SchemaVersion), PolicySchema.ReadableRange);
+                case PolicyParseError.InconsistentLayers:
+                    return DiagnosticInfo.Create(DiagnosticDescriptors.InconsistentPolicy, input.Path, input.FileName, message);
+                case PolicyParseError.Empty:
+                case PolicyParseError.MalformedJson:
+                case PolicyParseError.MissingVersion:
+                case PolicyParseError.MissingSection:
+                case PolicyParseError.InvalidModel:
+                case PolicyParseError.UnknownRanking:
+                default:
+                    return DiagnosticInfo.Create(DiagnosticDescriptors.MalformedPolicy, input.Path, input.FileName, message);
             }
-
-            return null;
         }
 
         private static string? CheckModel(PolicyModel model)
@@ -326,62 +274,9 @@ namespace DopCompiler.Generator
         private static bool IsIdentifier(string name) =>
             SyntaxFacts.IsValidIdentifier(name) && SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None;
 
-        /// <summary>A document without a usable model section is malformed, not merely inconsistent (the reader trusts num_layers).</summary>
-        private static string? ModelSectionProblem(byte[] json)
-        {
-            try
-            {
-                var serializer = new DataContractJsonSerializer(typeof(PolicyDocument));
-                using (var stream = new MemoryStream(json))
-                {
-                    var document = serializer.ReadObject(stream) as PolicyDocument;
-                    return document?.Model is null || document.Model.NumLayers <= 0 ? "the 'model' section is missing or has no num_layers" : null;
-                }
-            }
-            catch (Exception e) when (e is SerializationException || e is System.Xml.XmlException || e is InvalidCastException || e is FormatException || e is ArgumentException)
-            {
-                return "not a well-formed policy JSON document: " + e.Message;
-            }
-        }
-
-        private static int ProbeVersion(byte[] json, out string? error)
-        {
-            error = null;
-            try
-            {
-                var serializer = new DataContractJsonSerializer(typeof(VersionProbe));
-                using (var stream = new MemoryStream(json))
-                {
-                    if (serializer.ReadObject(stream) is VersionProbe probe)
-                    {
-                        if (probe.SchemaVersion is int version)
-                        {
-                            return version;
-                        }
-
-                        error = "it has no 'schema_version'";
-                        return -1;
-                    }
-                }
-
-                error = "the file is empty";
-            }
-            catch (Exception e) when (e is SerializationException || e is System.Xml.XmlException || e is InvalidCastException || e is FormatException || e is ArgumentException)
-            {
-                error = "not a well-formed policy JSON document: " + e.Message;
-            }
-
-            return -1;
-        }
-
         private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         private static string Invariant(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
-        [DataContract]
-        internal sealed class VersionProbe
-        {
-            [DataMember(Name = "schema_version")] public int? SchemaVersion { get; set; }
-        }
     }
 }

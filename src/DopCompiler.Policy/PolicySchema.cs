@@ -64,10 +64,14 @@ namespace DopCompiler.Policy
             }
         }
 
-        /// <summary>Parses a policy; <paramref name="error"/> says why not (malformed JSON, wrong version) and the result is null.</summary>
-        public static PolicyDocument? TryParse(byte[] json, out string? error)
+        /// <summary>
+        /// The one strict policy reader (generator, <c>dop eval/logits/verify/trim</c>): parses the file once and checks it
+        /// in this order: JSON, version, sections, <c>schema_version</c> present, <c>model.num_layers</c>, group rankings, the
+        /// <c>layers</c> table. Returns the document or the first problem's <see cref="PolicyParseError"/> kind, key path and
+        /// message; never throws on bad input. Absent text fields of a valid document read as "".
+        /// </summary>
+        public static PolicyParseResult TryParse(byte[] json)
         {
-            error = null;
             PolicyDocument? document;
             try
             {
@@ -77,49 +81,172 @@ namespace DopCompiler.Policy
                     document = serializer.ReadObject(stream) as PolicyDocument;
                 }
             }
-            catch (Exception e) when (e is SerializationException || e is XmlException || e is InvalidCastException || e is FormatException)
+            catch (Exception e) when (IsJsonError(e))
             {
-                error = "the policy file is not a well-formed policy JSON document: " + e.Message;
-                return null;
+                // A file of another schema version need not fit this one's types: name its version rather than call it
+                // malformed (only on this error path is the file read a second time, for its version alone).
+                var probed = ProbeVersion(json);
+                return probed != 0 && !IsReadable(probed)
+                    ? UnreadableVersion(probed)
+                    : PolicyParseResult.Failure(PolicyParseError.MalformedJson, null, "not a well-formed policy JSON document: " + e.Message);
             }
 
             if (document == null)
             {
-                error = "the policy file is empty";
-                return null;
+                return PolicyParseResult.Failure(PolicyParseError.Empty, null, "the file is empty");
+            }
+
+            if (document.SchemaVersion != 0 && !IsReadable(document.SchemaVersion))
+            {
+                return UnreadableVersion(document.SchemaVersion);
             }
 
             // DataContractJsonSerializer skips property initialisers: a missing section arrives as null.
-            if (document.Model == null || document.Groups == null || document.Depths == null || document.Layers == null
-                || document.Budget == null || document.Divergence == null || document.Flops == null || document.Curves == null)
+            if (MissingSection(document) is string missing)
             {
-                error = "the policy file lacks a section (model, groups, depths, layers, budget, divergence, flops or curves); re-run the search to regenerate it";
-                return null;
+                return PolicyParseResult.Failure(PolicyParseError.MissingSection, missing,
+                    "the policy lacks a section: '" + missing + "' is missing; re-run the search to regenerate it", document.SchemaVersion);
             }
 
-            if (!IsReadable(document.SchemaVersion))
+            if (document.SchemaVersion == 0)
             {
-                error = "the policy file has schema_version " + document.SchemaVersion + ", this DopCompiler reads versions " + ReadableRange
-                    + "; re-run the search (dotnet build with DopSearch=always) to regenerate it";
-                return null;
+                // No readable file has version 0: the deserialiser's default for an absent key.
+                return PolicyParseResult.Failure(PolicyParseError.MissingVersion, "schema_version", "it has no 'schema_version'");
             }
 
-            foreach (var group in document.Groups)
+            if (document.Model.NumLayers <= 0)
             {
+                return PolicyParseResult.Failure(PolicyParseError.InvalidModel, "model.num_layers",
+                    "the 'model' section is missing or has no num_layers", document.SchemaVersion);
+            }
+
+            for (var i = 0; i < document.Groups.Count; i++)
+            {
+                var group = document.Groups[i];
                 if (group.Ranking != null && group.Ranking != SpreadRanking)
                 {
-                    error = "the policy file's group '" + group.Name + "' has ranking '" + group.Ranking + "'; only 'spread' (or none, for [CLS] attention) is known";
-                    return null;
+                    return PolicyParseResult.Failure(PolicyParseError.UnknownRanking, "groups[" + Invariant(i) + "].ranking",
+                        "group '" + group.Name + "' has ranking '" + group.Ranking + "'; only 'spread' (or none, for [CLS] attention) is known",
+                        document.SchemaVersion);
                 }
             }
 
-            if (document.Model.NumLayers <= 0 || document.Layers.Count != document.Model.NumLayers)
+            if (document.Layers.Count != document.Model.NumLayers)
             {
-                error = "the policy file's 'layers' table has " + document.Layers.Count + " entries for a model of " + document.Model.NumLayers + " layers";
-                return null;
+                return PolicyParseResult.Failure(PolicyParseError.InconsistentLayers, "layers",
+                    "the 'layers' table has " + Invariant(document.Layers.Count) + " entries for a model of " + Invariant(document.Model.NumLayers) + " layers",
+                    document.SchemaVersion);
             }
 
-            return document;
+            FillAbsentText(document);
+            return PolicyParseResult.Success(document);
+        }
+
+        /// <summary>
+        /// <see cref="TryParse(byte[])"/> for callers that only print the reason: the document, or null with
+        /// <paramref name="error"/> set to the result's message.
+        /// </summary>
+        public static PolicyDocument? TryParse(byte[] json, out string? error)
+        {
+            var result = TryParse(json);
+            error = result.Message;
+            return result.Document;
+        }
+
+        private static PolicyParseResult UnreadableVersion(int version) =>
+            PolicyParseResult.Failure(PolicyParseError.UnreadableVersion, "schema_version",
+                "schema_version " + Invariant(version) + " is not readable: this DopCompiler reads versions " + ReadableRange
+                + "; re-run the search (dotnet build -p:DopSearch=always) to regenerate it", version);
+
+        private static bool IsJsonError(Exception e) =>
+            e is SerializationException || e is XmlException || e is InvalidCastException || e is FormatException || e is ArgumentException;
+
+        /// <summary>The first section (or required entry field) the deserialiser left null, as a key path; null when none.</summary>
+        private static string? MissingSection(PolicyDocument d)
+        {
+            if (d.Model == null)
+            {
+                return "model";
+            }
+
+            if (d.Groups == null || d.Groups.Exists(g => g == null || g.Name == null))
+            {
+                return "groups";
+            }
+
+            if (d.Depths == null || d.Depths.Exists(x => x == null || x.Module == null || x.Group == null))
+            {
+                return "depths";
+            }
+
+            if (d.Layers == null || d.Layers.Exists(l => l == null || l.Attention == null || l.Mlp == null || l.Dropped == null))
+            {
+                return "layers";
+            }
+
+            if (d.Budget == null)
+            {
+                return "budget";
+            }
+
+            if (d.Divergence == null)
+            {
+                return "divergence";
+            }
+
+            if (d.Flops == null)
+            {
+                return "flops";
+            }
+
+            if (d.Curves == null)
+            {
+                return "curves";
+            }
+
+            return null;
+        }
+
+        /// <summary>Text fields that only describe (names, hashes, conventions) read as "" when absent, never as null.</summary>
+        private static void FillAbsentText(PolicyDocument d)
+        {
+            d.ToolVersion = d.ToolVersion ?? "";
+            d.SpecHash = d.SpecHash ?? "";
+            d.Model.Name = d.Model.Name ?? "";
+            d.Model.Hash = d.Model.Hash ?? "";
+            d.Model.ModelType = d.Model.ModelType ?? "";
+            d.Budget.Kind = d.Budget.Kind ?? "";
+            d.Divergence.Positions = d.Divergence.Positions ?? "";
+            d.Flops.Convention = d.Flops.Convention ?? "";
+            foreach (var g in d.Groups)
+            {
+                g.Source = g.Source ?? "";
+            }
+        }
+
+        /// <summary><c>schema_version</c> alone (0 when absent or unreadable), for files the full schema does not fit.</summary>
+        private static int ProbeVersion(byte[] json)
+        {
+            try
+            {
+                var serializer = new DataContractJsonSerializer(typeof(VersionProbe));
+                using (var stream = new MemoryStream(json))
+                {
+                    return serializer.ReadObject(stream) is VersionProbe probe && probe.SchemaVersion is int version ? version : 0;
+                }
+            }
+            catch (Exception e) when (IsJsonError(e))
+            {
+                return 0;
+            }
+        }
+
+        private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        [DataContract]
+        internal sealed class VersionProbe
+        {
+            [DataMember(Name = "schema_version")] public int? SchemaVersion { get; set; }
         }
 
         /// <summary>Writes atomically: a temp file beside the target, then a rename, so a cancelled write never leaves half a policy.</summary>

@@ -48,6 +48,14 @@ public sealed class DiagnosticsTests
     public void MalformedJsonIsDopg002(string text) => AssertSingle(Run(text), "DOPG002");
 
     [Fact]
+    public void ANullGroupEntryIsDopg002NotAnException()
+    {
+        var result = Run(PolicyA.Replace("\"groups\": [", "\"groups\": [null,", StringComparison.Ordinal));
+        AssertSingle(result, "DOPG002");
+        Assert.Contains("'groups'", result.Diagnostics[0].GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OtherSchemaVersionIsDopg003()
     {
         var document = Parse(PolicyA);

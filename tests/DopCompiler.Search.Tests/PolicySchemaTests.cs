@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using DopCompiler.Policy;
 
 namespace DopCompiler.Search.Tests;
@@ -49,5 +50,73 @@ public sealed class PolicySchemaTests
         document.Groups.Add(new PolicyGroup { Name = "image_key", Source = "image_key", Ranking = "random" });
         Assert.Null(PolicySchema.TryParse(PolicySchema.Serialize(document), out var error));
         Assert.Contains("ranking 'random'", error);
+    }
+
+    [Theory]
+    [InlineData("{", PolicyParseError.MalformedJson, null)]
+    [InlineData("{\"schema_version\": 1}", PolicyParseError.MissingSection, "model")]
+    [InlineData("[]", PolicyParseError.MissingSection, "model")]
+    [InlineData("{\"schema_version\": 9, \"groups\": 5}", PolicyParseError.UnreadableVersion, "schema_version")]
+    [InlineData("{\"schema_version\": \"one\"}", PolicyParseError.MalformedJson, null)]
+    public void TheTypedResultNamesTheKindAndTheKey(string json, PolicyParseError kind, string? location)
+    {
+        var result = PolicySchema.TryParse(Encoding.UTF8.GetBytes(json));
+        Assert.Null(result.Document);
+        Assert.False(result.Succeeded);
+        Assert.Equal(kind, result.Error);
+        Assert.Equal(location, result.Location);
+        Assert.False(string.IsNullOrWhiteSpace(result.Message));
+    }
+
+    [Fact]
+    public void EachCheckOfAWellFormedFileHasItsOwnKind()
+    {
+        static PolicyParseResult Parse(PolicyDocument document, Func<string, string>? edit = null)
+        {
+            var json = Encoding.UTF8.GetString(PolicySchema.Serialize(document));
+            return PolicySchema.TryParse(Encoding.UTF8.GetBytes(edit is null ? json : edit(json)));
+        }
+
+        var valid = Valid();
+        var ok = Parse(valid);
+        Assert.True(ok.Succeeded);
+        Assert.Equal(PolicyParseError.None, ok.Error);
+        Assert.Equal(2, ok.Document!.Layers.Count);
+
+        var noVersion = Parse(valid, json => Regex.Replace(json, "\"schema_version\":\\s*1,", ""));
+        Assert.Equal((PolicyParseError.MissingVersion, "schema_version"), (noVersion.Error, noVersion.Location));
+
+        var newer = Valid();
+        newer.SchemaVersion = PolicySchema.Version + 1;
+        var refused = Parse(newer);
+        Assert.Equal((PolicyParseError.UnreadableVersion, PolicySchema.Version + 1), (refused.Error, refused.SchemaVersion));
+
+        var nullGroup = Parse(valid, json => Regex.Replace(json, "\"groups\":\\s*\\[", "\"groups\": [null,"));
+        Assert.Equal((PolicyParseError.MissingSection, "groups"), (nullGroup.Error, nullGroup.Location));
+
+        var noLayers = Valid();
+        noLayers.Model.NumLayers = 0;
+        noLayers.Layers.Clear();
+        Assert.Equal(PolicyParseError.InvalidModel, Parse(noLayers).Error);
+
+        var ranking = Valid();
+        ranking.Groups[0].Ranking = "random";
+        var unknown = Parse(ranking);
+        Assert.Equal((PolicyParseError.UnknownRanking, "groups[0].ranking"), (unknown.Error, unknown.Location));
+
+        var shortTable = Valid();
+        shortTable.Layers.RemoveAt(1);
+        var inconsistent = Parse(shortTable);
+        Assert.Equal((PolicyParseError.InconsistentLayers, "layers"), (inconsistent.Error, inconsistent.Location));
+    }
+
+    private static PolicyDocument Valid()
+    {
+        var document = new PolicyDocument { SchemaVersion = 1 };
+        document.Model.NumLayers = 2;
+        document.Groups.Add(new PolicyGroup { Name = "image", Source = "image" });
+        document.Layers.Add(new PolicyLayer { Layer = 0 });
+        document.Layers.Add(new PolicyLayer { Layer = 1 });
+        return document;
     }
 }
