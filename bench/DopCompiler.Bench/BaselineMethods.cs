@@ -153,7 +153,7 @@ public static class BaselineMethods
 
         var weights = model.Layers[layer];
         var normed = DecoderBlocks.RmsNorm(h, weights.InputNorm!, text.RmsNormEps);
-        var qkv = nn.functional.linear(normed, weights.QkvProj!);
+        var qkv = weights.QkvProj!.Apply(normed);
         var (cos, sin) = model.Rotary.Tables(arange(n, ScalarType.Int64));
         var q = qkv.narrow(0, n - 1, 1).narrow(1, 0, text.QueryWidth).view(1, text.NumHeads, text.HeadDim).transpose(0, 1); // [H, 1, d_h]
         q = RotaryEmbedding.Apply(q, cos.narrow(0, n - 1, 1), sin.narrow(0, n - 1, 1));

@@ -38,7 +38,7 @@ public abstract class DopCompiledModel : IDisposable
         ArgumentNullException.ThrowIfNull(modelDirectory);
         DopBootstrap.EnsureNativeLoaded();
         Shape = shape;
-        Model = LlavaModel.Load(modelDirectory, ScalarType.Float32);
+        Model = LlavaModel.Load(modelDirectory);
         try
         {
             shape.Check(Model.Config, modelDirectory);

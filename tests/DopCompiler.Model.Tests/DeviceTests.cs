@@ -23,7 +23,7 @@ public sealed class DeviceTests : IDisposable
         using var model = LlavaModel.Load(_tiny.Folder, device: META);
         Assert.Equal(DeviceType.META, model.Device.type);
         Assert.Equal(DeviceType.META, model.EmbedTokens.device_type);
-        Assert.All(model.Layers, l => Assert.Equal(DeviceType.META, l.QkvProj!.device_type));
+        Assert.All(model.Layers, l => Assert.Equal(DeviceType.META, l.QkvProj!.Device.type));
         Assert.Equal(DeviceType.CPU, _tiny.Model.EmbedTokens.device_type);
     }
 

@@ -6,7 +6,9 @@ namespace DopCompiler.Model.Checkpoints;
 
 /// <summary>
 /// All tensors of a Hugging Face checkpoint folder: one <c>model.safetensors</c>, or shards named by
-/// <c>model.safetensors.index.json</c>. Tensors are memory-mapped and converted to the compute dtype on load.
+/// <c>model.safetensors.index.json</c>. Tensors are memory-mapped: <see cref="LoadStored"/> gives them in their stored dtype
+/// (what <see cref="Modules.WeightMatrix"/> keeps), <see cref="Load"/> converted (small tensors: norms, biases, embeddings of
+/// the vision tower).
 /// </summary>
 public sealed class CheckpointTensors : IDisposable
 {
@@ -112,6 +114,12 @@ public sealed class CheckpointTensors : IDisposable
 
         return new CheckpointTensors(folder, files, fileByTensor, device);
     }
+
+    /// <summary>
+    /// The tensor as stored, on the CPU: a zero-copy view of the file mapping (pages are read on first touch and are
+    /// the kernel's to evict), not to be written to.
+    /// </summary>
+    public Tensor LoadStored(string name) => File(name).Load(name);
 
     /// <summary>The tensor converted to <paramref name="dtype"/>; F32 stored and F32 asked stays a zero-copy mapping.</summary>
     /// <exception cref="DopException">DOP002 when the tensor is stored with an integer dtype: weights are floating point.</exception>

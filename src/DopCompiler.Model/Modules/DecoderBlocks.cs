@@ -56,10 +56,10 @@ public static class DecoderBlocks
         var n = x.shape[0];
         var f = config.IntermediateSize;
         var normed = RmsNorm(x, weights.PostAttentionNorm!, config.RmsNormEps);
-        var gateUp = nn.functional.linear(normed, weights.GateUpProj!); // [n, 2f]
+        var gateUp = weights.GateUpProj!.Apply(normed); // [n, 2f]
         flops?.Linear(mlp: true, n, config.HiddenSize, 2L * f);
         var hidden = nn.functional.silu(gateUp.narrow(1, 0, f)).mul_(gateUp.narrow(1, f, f)); // [n, f]
-        var output = nn.functional.linear(hidden, weights.DownProj!); // [n, d]
+        var output = weights.DownProj!.Apply(hidden); // [n, d]
         flops?.Linear(mlp: true, n, f, config.HiddenSize);
         return output.MoveToOuterDisposeScope();
     }
@@ -68,7 +68,12 @@ public static class DecoderBlocks
     {
         var n = x.shape[0];
         var normed = RmsNorm(x, weights.InputNorm!, config.RmsNormEps);
-        var qkv = nn.functional.linear(normed, weights.QkvProj!, weights.QkvBias); // [n, H·d_h + 2·H_kv·d_h]
+        var qkv = weights.QkvProj!.Apply(normed); // [n, H·d_h + 2·H_kv·d_h]
+        if (weights.QkvBias is not null)
+        {
+            qkv.PlusInPlace(weights.QkvBias);
+        }
+
         flops?.Linear(mlp: false, n, config.HiddenSize, config.QueryWidth + (2L * config.KeyValueWidth));
         if (weights.QkvBias is not null)
         {
@@ -96,7 +101,7 @@ public static class DecoderBlocks
         var attended = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: causal && nq > 1); // [H, n, d_h]
         flops?.Attention(config.NumHeads, config.HeadDim, nq, nk);
         var merged = attended.transpose(0, 1).reshape(nq, config.QueryWidth); // [n, H·d_h]
-        var output = nn.functional.linear(merged, weights.OProj!);
+        var output = weights.OProj!.Apply(merged);
         flops?.Linear(mlp: false, nq, config.QueryWidth, config.HiddenSize);
         return output;
     }

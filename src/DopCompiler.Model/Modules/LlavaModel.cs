@@ -13,31 +13,31 @@ namespace DopCompiler.Model.Modules;
 public sealed class LlavaModel : IDisposable
 {
     private readonly CheckpointTensors _tensors;
-    private readonly Tensor? _projector1Weight, _projector1Bias, _projector2Weight, _projector2Bias;
+    private readonly WeightMatrix? _projector1, _projector2;
 
-    private LlavaModel(string folder, ModelConfig config, CheckpointTensors tensors, TensorNaming naming, ScalarType dtype,
+    private LlavaModel(string folder, ModelConfig config, CheckpointTensors tensors, TensorNaming naming, WeightResidency residency,
         Func<int, LayerModules> modulesPerLayer, bool loadVision)
     {
         Folder = folder;
         Config = config;
         _tensors = tensors;
         Naming = naming;
-        DType = dtype;
+        Residency = residency;
         Device = tensors.Device ?? CPU;
         var text = config.Text;
-        EmbedTokens = tensors.Load(naming.Decoder + "embed_tokens.weight", dtype);
-        FinalNorm = tensors.Load(naming.Decoder + "norm.weight", dtype);
-        LmHead = text.TieWordEmbeddings && !tensors.Contains(naming.LmHead) ? EmbedTokens : tensors.Load(naming.LmHead, dtype);
+        var embedName = naming.Decoder + "embed_tokens.weight";
+        // On the CPU the embedding table stays in the mapping in its stored dtype: a prompt reads a few rows of it.
+        EmbedTokens = tensors.Device is null ? tensors.LoadStored(embedName) : tensors.Load(embedName, DType);
+        FinalNorm = tensors.Load(naming.Decoder + "norm.weight", DType);
         Layers = Enumerable.Range(0, text.NumLayers).Select(i => LoadLayer(i, modulesPerLayer(i))).ToArray();
+        LmHead = WeightMatrix.Load(tensors, [text.TieWordEmbeddings && !tensors.Contains(naming.LmHead) ? embedName : naming.LmHead], residency);
         Rotary = new RotaryEmbedding(text.HeadDim, text.RopeTheta, Device);
         CheckShapes();
         if (config.Vision is not null && loadVision)
         {
-            Vision = new VisionTower(tensors, naming, config.Vision, config.VisionLayersUsed);
-            _projector1Weight = tensors.Load(naming.Projector + "linear_1.weight", dtype);
-            _projector1Bias = tensors.Load(naming.Projector + "linear_1.bias", dtype);
-            _projector2Weight = tensors.Load(naming.Projector + "linear_2.weight", dtype);
-            _projector2Bias = tensors.Load(naming.Projector + "linear_2.bias", dtype);
+            Vision = new VisionTower(tensors, naming, config.Vision, config.VisionLayersUsed, residency);
+            _projector1 = WeightMatrix.Load(tensors, [naming.Projector + "linear_1.weight"], residency, [naming.Projector + "linear_1.bias"]);
+            _projector2 = WeightMatrix.Load(tensors, [naming.Projector + "linear_2.weight"], residency, [naming.Projector + "linear_2.bias"]);
         }
     }
 
@@ -47,16 +47,23 @@ public sealed class LlavaModel : IDisposable
 
     public TensorNaming Naming { get; }
 
-    public ScalarType DType { get; }
+    /// <summary>The dtype of activations, norms and the residual stream: always fp32 (see <see cref="ComputePrecision"/>).</summary>
+    public ScalarType DType => ScalarType.Float32;
+
+    /// <summary>The dtype of weight products and the memory budget of converted weights.</summary>
+    public WeightResidency Residency { get; }
+
+    public ComputePrecision Precision => Residency.Precision;
 
     /// <summary>Where the weights live and every forward computes (the CPU unless loaded onto another device).</summary>
     public Device Device { get; }
 
+    /// <summary>The token embedding table [V, d]: on the CPU the mapped tensor in its stored dtype (rows are converted when read).</summary>
     public Tensor EmbedTokens { get; }
 
     public Tensor FinalNorm { get; }
 
-    public Tensor LmHead { get; }
+    public WeightMatrix LmHead { get; }
 
     public IReadOnlyList<DecoderLayerWeights> Layers { get; }
 
@@ -68,9 +75,12 @@ public sealed class LlavaModel : IDisposable
     /// Loads a checkpoint folder (config.json + safetensors). <paramref name="modulesPerLayer"/> says which decoder
     /// modules to read per layer (default: all): a specialised model never reads what its policy never runs.
     /// <paramref name="device"/> (default the CPU) holds the weights; inputs from any device are moved there.
+    /// Weight products compute in <paramref name="precision"/>; at most <paramref name="residentBytes"/> (default
+    /// <see cref="WeightResidency.BudgetFromEnvironment"/>) of converted or fused matrices stay in memory beside the
+    /// memory-mapped checkpoint, the rest is converted chunk by chunk as it runs (see <see cref="WeightResidency"/>).
     /// </summary>
-    public static LlavaModel Load(string folder, ScalarType dtype = ScalarType.Float32, Func<int, LayerModules>? modulesPerLayer = null, bool loadVision = true,
-        Device? device = null)
+    public static LlavaModel Load(string folder, ComputePrecision precision = ComputePrecision.Fp32, Func<int, LayerModules>? modulesPerLayer = null,
+        bool loadVision = true, Device? device = null, long? residentBytes = null)
     {
         var config = ModelConfigReader.Read(folder);
         var tensors = CheckpointTensors.Open(folder, device);
@@ -78,7 +88,8 @@ public sealed class LlavaModel : IDisposable
         {
             var naming = TensorNaming.Detect(tensors, config);
             using var noGrad = no_grad();
-            return new LlavaModel(folder, config, tensors, naming, dtype, modulesPerLayer ?? (_ => LayerModules.All), loadVision);
+            var residency = new WeightResidency(precision, residentBytes ?? WeightResidency.BudgetFromEnvironment());
+            return new LlavaModel(folder, config, tensors, naming, residency, modulesPerLayer ?? (_ => LayerModules.All), loadVision);
         }
         catch
         {
@@ -98,9 +109,9 @@ public sealed class LlavaModel : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var (features, cls) = Vision.Forward(pixels.to(DType, Device), Config.FeatureSelectStrategy);
-        var hidden = nn.functional.linear(features, _projector1Weight!, _projector1Bias);
+        var hidden = _projector1!.Apply(features);
         hidden = nn.functional.gelu(hidden);
-        var projected = nn.functional.linear(hidden, _projector2Weight!, _projector2Bias); // [N, d]
+        var projected = _projector2!.Apply(hidden); // [N, d]
         return (projected.MoveToOuterDisposeScope(), cls.MoveToOuterDisposeScope());
     }
 
@@ -129,7 +140,7 @@ public sealed class LlavaModel : IDisposable
 
             segments = new PromptSegments(0, 0, ids.Count);
             using var plain = tensor(ids.Select(i => (long)i).ToArray(), device: Device);
-            return EmbedTokens.index_select(0, plain);
+            return EmbedRows(plain);
         }
 
         var n = (int)imageFeatures.shape[0];
@@ -156,13 +167,13 @@ public sealed class LlavaModel : IDisposable
         var parts = new List<Tensor>();
         if (before.Length > 0)
         {
-            parts.Add(EmbedTokens.index_select(0, tensor(before, device: Device)));
+            parts.Add(EmbedRows(tensor(before, device: Device)));
         }
 
         parts.Add(imageFeatures.to_type(DType));
         if (after.Length > 0)
         {
-            parts.Add(EmbedTokens.index_select(0, tensor(after, device: Device)));
+            parts.Add(EmbedRows(tensor(after, device: Device)));
         }
 
         segments = new PromptSegments(before.Length, n, after.Length);
@@ -174,7 +185,7 @@ public sealed class LlavaModel : IDisposable
     {
         using var scope = NewDisposeScope();
         var normed = DecoderBlocks.RmsNorm(hiddenRows, FinalNorm, Config.Text.RmsNormEps);
-        return nn.functional.linear(normed, LmHead).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+        return LmHead.Apply(normed).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -209,7 +220,7 @@ public sealed class LlavaModel : IDisposable
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var h = EmbedTokens.index_select(0, tensor(new long[] { tokenId }, device: Device)); // [1, d]
+        var h = EmbedRows(tensor(new long[] { tokenId }, device: Device)); // [1, d]
         var (cos, sin) = Rotary.Tables(tensor(new long[] { position }, device: Device));
         for (var l = 0; l < Layers.Count; l++)
         {
@@ -230,61 +241,62 @@ public sealed class LlavaModel : IDisposable
             layer.Dispose();
         }
 
-        if (!ReferenceEquals(LmHead, EmbedTokens))
-        {
-            LmHead.Dispose();
-        }
-
+        LmHead.Dispose();
         EmbedTokens.Dispose();
         FinalNorm.Dispose();
         Rotary.Dispose();
         Vision?.Dispose();
-        _projector1Weight?.Dispose();
-        _projector1Bias?.Dispose();
-        _projector2Weight?.Dispose();
-        _projector2Bias?.Dispose();
+        _projector1?.Dispose();
+        _projector2?.Dispose();
         _tensors.Dispose();
+    }
+
+    /// <summary>Embedding rows for token ids (int64 [n]) in <see cref="DType"/>.</summary>
+    private Tensor EmbedRows(Tensor ids)
+    {
+        using var rows = EmbedTokens.index_select(0, ids);
+        return rows.to_type(DType);
     }
 
     private DecoderLayerWeights LoadLayer(int i, LayerModules modules)
     {
         Tensor L(string rest) => _tensors.Load(Naming.DecoderLayer(i, rest), DType);
-        Tensor Fused(params string[] rests) => _tensors.LoadConcatenated(rests.Select(r => Naming.DecoderLayer(i, r)).ToArray(), DType);
+        WeightMatrix M(params string[] rests) => WeightMatrix.Load(_tensors, rests.Select(r => Naming.DecoderLayer(i, r)).ToArray(), Residency);
         var attention = modules.HasFlag(LayerModules.Attention);
         var mlp = modules.HasFlag(LayerModules.Mlp);
         return new DecoderLayerWeights
         {
             InputNorm = attention ? L("input_layernorm.weight") : null,
-            QkvProj = attention ? Fused("self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight") : null,
-            QkvBias = attention && Config.Text.QkvBias ? Fused("self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias") : null,
-            OProj = attention ? L("self_attn.o_proj.weight") : null,
+            QkvProj = attention ? M("self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight") : null,
+            QkvBias = attention && Config.Text.QkvBias ? _tensors.LoadConcatenated(new[] { "self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias" }.Select(r => Naming.DecoderLayer(i, r)).ToArray(), DType) : null,
+            OProj = attention ? M("self_attn.o_proj.weight") : null,
             PostAttentionNorm = mlp ? L("post_attention_layernorm.weight") : null,
-            GateUpProj = mlp ? Fused("mlp.gate_proj.weight", "mlp.up_proj.weight") : null,
-            DownProj = mlp ? L("mlp.down_proj.weight") : null,
+            GateUpProj = mlp ? M("mlp.gate_proj.weight", "mlp.up_proj.weight") : null,
+            DownProj = mlp ? M("mlp.down_proj.weight") : null,
         };
     }
 
     private void CheckShapes()
     {
         var text = Config.Text;
-        void Expect(Tensor? t, string name, params long[] shape)
+        void Expect(long[]? actual, string name, params long[] shape)
         {
-            if (t is not null && !t.shape.SequenceEqual(shape))
+            if (actual is not null && !actual.SequenceEqual(shape))
             {
                 throw new DopException(DiagnosticCodes.MissingTensor,
-                    $"tensor {name} has shape [{string.Join(", ", t.shape)}], the config implies [{string.Join(", ", shape)}]", Folder);
+                    $"tensor {name} has shape [{string.Join(", ", actual)}], the config implies [{string.Join(", ", shape)}]", Folder);
             }
         }
 
-        Expect(EmbedTokens, "embed_tokens", text.VocabSize, text.HiddenSize);
-        Expect(LmHead, "lm_head", text.VocabSize, text.HiddenSize);
+        Expect(EmbedTokens.shape, "embed_tokens", text.VocabSize, text.HiddenSize);
+        Expect(LmHead.Shape, "lm_head", text.VocabSize, text.HiddenSize);
         for (var i = 0; i < Layers.Count; i++)
         {
-            Expect(Layers[i].QkvProj, $"layers.{i}.self_attn.q/k/v_proj", text.QueryWidth + (2L * text.KeyValueWidth), text.HiddenSize);
-            Expect(Layers[i].QkvBias, $"layers.{i}.self_attn.q/k/v_proj.bias", text.QueryWidth + (2L * text.KeyValueWidth));
-            Expect(Layers[i].OProj, $"layers.{i}.self_attn.o_proj", text.HiddenSize, text.QueryWidth);
-            Expect(Layers[i].GateUpProj, $"layers.{i}.mlp.gate/up_proj", 2L * text.IntermediateSize, text.HiddenSize);
-            Expect(Layers[i].DownProj, $"layers.{i}.mlp.down_proj", text.HiddenSize, text.IntermediateSize);
+            Expect(Layers[i].QkvProj?.Shape, $"layers.{i}.self_attn.q/k/v_proj", text.QueryWidth + (2L * text.KeyValueWidth), text.HiddenSize);
+            Expect(Layers[i].QkvBias?.shape, $"layers.{i}.self_attn.q/k/v_proj.bias", text.QueryWidth + (2L * text.KeyValueWidth));
+            Expect(Layers[i].OProj?.Shape, $"layers.{i}.self_attn.o_proj", text.HiddenSize, text.QueryWidth);
+            Expect(Layers[i].GateUpProj?.Shape, $"layers.{i}.mlp.gate/up_proj", 2L * text.IntermediateSize, text.HiddenSize);
+            Expect(Layers[i].DownProj?.Shape, $"layers.{i}.mlp.down_proj", text.HiddenSize, text.IntermediateSize);
         }
     }
 }

@@ -30,7 +30,7 @@ public sealed class VisionTower : IDisposable
     private readonly Tensor? _preNormBias;
     private readonly VisionLayer[] _layers;
 
-    public VisionTower(CheckpointTensors tensors, TensorNaming naming, VisionConfig config, int layersUsed)
+    public VisionTower(CheckpointTensors tensors, TensorNaming naming, VisionConfig config, int layersUsed, WeightResidency residency)
     {
         _config = config;
         _layersUsed = layersUsed;
@@ -58,7 +58,7 @@ public sealed class VisionTower : IDisposable
                 tensors.Folder);
         }
 
-        _layers = Enumerable.Range(0, layersUsed).Select(i => new VisionLayer(tensors, naming, i)).ToArray();
+        _layers = Enumerable.Range(0, layersUsed).Select(i => new VisionLayer(tensors, naming, i, residency)).ToArray();
     }
 
     /// <summary>
@@ -112,24 +112,22 @@ public sealed class VisionTower : IDisposable
 
     private sealed class VisionLayer : IDisposable
     {
-        private readonly Tensor _ln1W, _ln1B, _qkvW, _qkvB, _outW, _outB, _ln2W, _ln2B, _fc1W, _fc1B, _fc2W, _fc2B;
+        private readonly Tensor _ln1W, _ln1B, _ln2W, _ln2B;
+        private readonly WeightMatrix _qkv, _out, _fc1, _fc2;
 
-        public VisionLayer(CheckpointTensors t, TensorNaming naming, int i)
+        public VisionLayer(CheckpointTensors t, TensorNaming naming, int i, WeightResidency residency)
         {
             Tensor L(string rest) => t.Load(naming.VisionLayer(i, rest));
+            string[] N(params string[] rests) => rests.Select(r => naming.VisionLayer(i, r)).ToArray();
             _ln1W = L("layer_norm1.weight");
             _ln1B = L("layer_norm1.bias");
-            Tensor Fused(params string[] rests) => t.LoadConcatenated(rests.Select(r => naming.VisionLayer(i, r)).ToArray());
-            _qkvW = Fused("self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight");
-            _qkvB = Fused("self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias");
-            _outW = L("self_attn.out_proj.weight");
-            _outB = L("self_attn.out_proj.bias");
+            _qkv = WeightMatrix.Load(t, N("self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight"), residency,
+                N("self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias"));
+            _out = WeightMatrix.Load(t, N("self_attn.out_proj.weight"), residency, N("self_attn.out_proj.bias"));
             _ln2W = L("layer_norm2.weight");
             _ln2B = L("layer_norm2.bias");
-            _fc1W = L("mlp.fc1.weight");
-            _fc1B = L("mlp.fc1.bias");
-            _fc2W = L("mlp.fc2.weight");
-            _fc2B = L("mlp.fc2.bias");
+            _fc1 = WeightMatrix.Load(t, N("mlp.fc1.weight"), residency, N("mlp.fc1.bias"));
+            _fc2 = WeightMatrix.Load(t, N("mlp.fc2.weight"), residency, N("mlp.fc2.bias"));
         }
 
         public Tensor Forward(Tensor h, VisionConfig config, bool wantClsAttention, out Tensor? clsAttention)
@@ -139,7 +137,7 @@ public sealed class VisionTower : IDisposable
             var heads = config.NumHeads;
             var dh = d / heads;
             var x = nn.functional.layer_norm(h, [d], _ln1W, _ln1B, config.LayerNormEps);
-            var qkv = nn.functional.linear(x, _qkvW, _qkvB); // [n, 3D]
+            var qkv = _qkv.Apply(x); // [n, 3D]
             var q = qkv.narrow(1, 0, d).view(n, heads, dh).transpose(0, 1);
             var k = qkv.narrow(1, d, d).view(n, heads, dh).transpose(0, 1);
             var v = qkv.narrow(1, 2 * d, d).view(n, heads, dh).transpose(0, 1);
@@ -152,9 +150,9 @@ public sealed class VisionTower : IDisposable
                 clsAttention = scores.softmax(-1).mean([0L]).squeeze(0).narrow(0, 1, n - 1); // [N]
             }
 
-            h = h.Plus(nn.functional.linear(attended.transpose(0, 1).reshape(n, d), _outW, _outB));
+            h = h.Plus(_out.Apply(attended.transpose(0, 1).reshape(n, d)));
             var y = nn.functional.layer_norm(h, [d], _ln2W, _ln2B, config.LayerNormEps);
-            y = nn.functional.linear(y, _fc1W, _fc1B);
+            y = _fc1.Apply(y);
             y = config.HiddenAct switch
             {
                 "quick_gelu" => y * torch.sigmoid(y.Times(1.702)),
@@ -162,14 +160,19 @@ public sealed class VisionTower : IDisposable
                 "gelu_pytorch_tanh" => nn.functional.gelu(y, TorchSharp.Modules.GELU.Approximate.tanh),
                 _ => nn.functional.gelu(y),
             };
-            return h.Plus(nn.functional.linear(y, _fc2W, _fc2B));
+            return h.Plus(_fc2.Apply(y));
         }
 
         public void Dispose()
         {
-            foreach (var t in new[] { _ln1W, _ln1B, _qkvW, _qkvB, _outW, _outB, _ln2W, _ln2B, _fc1W, _fc1B, _fc2W, _fc2B })
+            foreach (var t in new[] { _ln1W, _ln1B, _ln2W, _ln2B })
             {
                 t.Dispose();
+            }
+
+            foreach (var m in new[] { _qkv, _out, _fc1, _fc2 })
+            {
+                m.Dispose();
             }
         }
     }
