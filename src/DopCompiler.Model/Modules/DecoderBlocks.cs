@@ -69,16 +69,14 @@ public static class DecoderBlocks
         var n = x.shape[0];
         var normed = RmsNorm(x, weights.InputNorm!, config.RmsNormEps);
         var qkv = weights.QkvProj!.Apply(normed); // [n, H·d_h + 2·H_kv·d_h]
-        if (weights.QkvBias is not null)
-        {
-            qkv.PlusInPlace(weights.QkvBias);
-        }
-
         flops?.Linear(mlp: false, n, config.HiddenSize, config.QueryWidth + (2L * config.KeyValueWidth));
         if (weights.QkvBias is not null)
         {
+            // Added after the product (fp32, whatever the compute precision) rather than inside it.
+            qkv.PlusInPlace(weights.QkvBias);
             flops?.Bias(n, config.QueryWidth + (2L * config.KeyValueWidth));
         }
+
         var q = qkv.narrow(1, 0, config.QueryWidth).view(n, config.NumHeads, config.HeadDim).transpose(0, 1); // [H, n, d_h]
         var k = qkv.narrow(1, config.QueryWidth, config.KeyValueWidth).view(n, config.NumKeyValueHeads, config.HeadDim).transpose(0, 1);
         var v = qkv.narrow(1, config.QueryWidth + config.KeyValueWidth, config.KeyValueWidth)

@@ -30,8 +30,9 @@ public sealed class WeightMatrix : IDisposable
     private readonly Tensor? _bias;
     private readonly long _chunkBytes;
 
-    private WeightMatrix(Tensor[] parts, Tensor? resident, Tensor? bias, ScalarType computeType, long chunkBytes)
+    private WeightMatrix(IReadOnlyList<string> names, Tensor[] parts, Tensor? resident, Tensor? bias, ScalarType computeType, long chunkBytes)
     {
+        SourceNames = names.ToArray();
         _parts = parts;
         _resident = resident;
         _bias = bias;
@@ -42,6 +43,9 @@ public sealed class WeightMatrix : IDisposable
         Rows = resident is not null ? resident.shape[0] : parts.Sum(p => p.shape[0]);
         Device = first.device;
     }
+
+    /// <summary>The checkpoint tensors whose rows make the matrix, in order (a tied LM head names the embedding table).</summary>
+    public IReadOnlyList<string> SourceNames { get; }
 
     public long Rows { get; }
 
@@ -72,13 +76,13 @@ public sealed class WeightMatrix : IDisposable
             bias = biasNames is { Count: > 0 } ? tensors.LoadConcatenated(biasNames, computeType) : null;
             if (tensors.Device is not null)
             {
-                return new WeightMatrix([], tensors.LoadConcatenated(names, computeType), bias, computeType, residency.ChunkBytes);
+                return new WeightMatrix(names, [], tensors.LoadConcatenated(names, computeType), bias, computeType, residency.ChunkBytes);
             }
 
             var parts = names.Select(tensors.LoadStored).ToArray();
             if (parts.Length == 1 && parts[0].dtype == computeType)
             {
-                return new WeightMatrix(parts, parts[0].alias(), bias, computeType, residency.ChunkBytes);
+                return new WeightMatrix(names, parts, parts[0].alias(), bias, computeType, residency.ChunkBytes);
             }
 
             var rows = parts.Sum(p => p.shape[0]);
@@ -95,10 +99,10 @@ public sealed class WeightMatrix : IDisposable
                     row += part.shape[0];
                 }
 
-                return new WeightMatrix(parts, fused, bias, computeType, residency.ChunkBytes);
+                return new WeightMatrix(names, parts, fused, bias, computeType, residency.ChunkBytes);
             }
 
-            return new WeightMatrix(parts, null, bias, computeType, residency.ChunkBytes);
+            return new WeightMatrix(names, parts, null, bias, computeType, residency.ChunkBytes);
         }
         catch
         {
