@@ -119,22 +119,14 @@ public sealed class CheckpointTensors : IDisposable
     /// The tensor as stored, on the CPU: a zero-copy view of the file mapping (pages are read on first touch and are
     /// the kernel's to evict), not to be written to.
     /// </summary>
-    public Tensor LoadStored(string name) => File(name).Load(name);
+    /// <exception cref="DopException">DOP002 when the tensor is stored with an integer dtype: weights are floating point.</exception>
+    public Tensor LoadStored(string name) => FloatingFile(name).Load(name);
 
     /// <summary>The tensor converted to <paramref name="dtype"/>; F32 stored and F32 asked stays a zero-copy mapping.</summary>
     /// <exception cref="DopException">DOP002 when the tensor is stored with an integer dtype: weights are floating point.</exception>
     public Tensor Load(string name, ScalarType dtype = ScalarType.Float32)
     {
-        var file = File(name);
-        var storedType = file.Tensors[name].DType;
-        if (storedType is not (SafetensorsDType.F32 or SafetensorsDType.BF16 or SafetensorsDType.F16))
-        {
-            // Converting integers to floats would run the model on nonsense weights without a word.
-            throw new DopException(DiagnosticCodes.SafetensorsFormat,
-                $"{file.Path}: tensor '{name}' is stored as {storedType.Name()}; model weights must be F32, BF16 or F16", file.Path);
-        }
-
-        var stored = file.Load(name);
+        var stored = FloatingFile(name).Load(name);
         if (Device is not null)
         {
             using (stored)
@@ -186,6 +178,21 @@ public sealed class CheckpointTensors : IDisposable
         {
             file.Dispose();
         }
+    }
+
+    /// <summary>The file holding <paramref name="name"/>, after checking the tensor is stored as F32, BF16 or F16.</summary>
+    private SafetensorsFile FloatingFile(string name)
+    {
+        var file = File(name);
+        var storedType = file.Tensors[name].DType;
+        if (storedType is not (SafetensorsDType.F32 or SafetensorsDType.BF16 or SafetensorsDType.F16))
+        {
+            // Converting integers to floats would run the model on nonsense weights without a word.
+            throw new DopException(DiagnosticCodes.SafetensorsFormat,
+                $"{file.Path}: tensor '{name}' is stored as {storedType.Name()}; model weights must be F32, BF16 or F16", file.Path);
+        }
+
+        return file;
     }
 
     private SafetensorsFile File(string name) =>
