@@ -1,6 +1,7 @@
 using DopCompiler.Inputs.Diagnostics;
 using DopCompiler.Model;
 using DopCompiler.Model.Configuration;
+using DopCompiler.Model.Pruning;
 using DopCompiler.Search.Solving;
 using DopCompiler.Spec;
 
@@ -21,6 +22,7 @@ internal sealed record SearchSetup(
     int[]? TokenCountGrid)
 {
     private const string TokenCountCode = "DOP045";
+    private const string ClsRankingCode = "DOP046";
 
     public int Layers => Config.Text.NumLayers;
 
@@ -28,7 +30,10 @@ internal sealed record SearchSetup(
 
     /// <summary>Reads the validation set and the model's config and checks the n_v grid; nothing is loaded or run yet.</summary>
     /// <exception cref="SpecException">The validation set is malformed.</exception>
-    /// <exception cref="DopException">DOP045 when the n_v grid does not fit the groups or the model.</exception>
+    /// <exception cref="DopException">
+    /// DOP045 when the n_v grid does not fit the groups or the model; DOP046 when an image split would rank tokens by
+    /// [CLS] attention on a tower that has no [CLS] token (SigLIP).
+    /// </exception>
     public static SearchSetup Prepare(DopSpec spec, SearchOptions options, ISearchProgress progress)
     {
         var validationResult = ValidationSetReader.Read(spec.Validation);
@@ -48,7 +53,32 @@ internal sealed record SearchSetup(
         var config = ModelConfigReader.Read(spec.Model);
         var groups = SearchContext.GroupsOf(spec);
         var grid = TokenCountGridOf(spec, groups, config.ImageTokensPerImage);
+        CheckClsRanking(spec, groups, config);
         return new SearchSetup(spec, options, validation, budget, inputs, config, groups, grid);
+    }
+
+    /// <summary>
+    /// A SigLIP tower has no [CLS] token, so there is no [CLS] attention to rank image tokens by: a <c>cls_split</c> or
+    /// an <c>n_v</c> grid whose ranking is <c>cls</c> (the default) is refused with a pointer to <c>ranking: spread</c>
+    /// rather than given a made-up order (docs/spec.md, <c>groups[].ranking</c>). Groups that are never split need no
+    /// ranking and search as on CLIP.
+    /// </summary>
+    private static void CheckClsRanking(DopSpec spec, IReadOnlyList<GroupDefinition> groups, ModelConfig config)
+    {
+        if (config.Vision is not { HasClassToken: false } vision)
+        {
+            return;
+        }
+
+        var ranked = groups.FirstOrDefault(g => g.Ranking == ImageTokenOrder.ClsWord
+            && (g.Source is "image_key" or "image_rest" || (g.Source == "image" && spec.Grid.NV is not null)));
+        if (ranked is not null)
+        {
+            var what = ranked.Source == "image" ? "grid.n_v" : "cls_split";
+            throw new DopException(ClsRankingCode,
+                $"{what} on group '{ranked.Name}' ranks image tokens by [CLS] attention (ranking: cls, the default), but the {vision.ModelType} tower has no [CLS] token; add 'ranking: spread' to the image group",
+                spec.SourcePath);
+        }
     }
 
     /// <summary>The spec's n_v grid checked against the groups and the model (null when n_v is not searched).</summary>

@@ -36,6 +36,25 @@ public sealed class FlopsTests : IClassFixture<ForwardInvariantTests.Fixture>
         Assert.Equal(executed.Mlp, analytic.Mlp);
     }
 
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public void Qwen2BiasesAreCountedLikeTheyAreExecuted(int imageAttention, int imageMlp, int textAttention, int textMlp)
+    {
+        using var qwen = new TinyModel(new TestFixtures.TinyLlavaOptions { TextType = "qwen2", VisionType = "siglip", FeatureStrategy = "full" });
+        using var plan = qwen.Plan(TinyModel.Policy(imageAttention, imageMlp, textAttention, textMlp));
+        var executed = new ExecutedFlops();
+        using var logits = PrunedForward.Prefill(qwen.Model, qwen.Embeddings, plan, executed);
+        var analytic = new FlopsModel(qwen.Model.Config.Text, FlopsConvention.Gqa).Prefill(plan.Mask, plan.Layout);
+        Assert.Equal(executed.Projections, analytic.Projections);
+        Assert.Equal(executed.Total, analytic.Total);
+
+        // The same layout without the biases counts exactly one add per q/k/v output element less.
+        var unbiased = new FlopsModel(qwen.Model.Config.Text with { QkvBias = false }, FlopsConvention.Gqa).Prefill(plan.Mask, plan.Layout);
+        var text = qwen.Model.Config.Text;
+        var expected = analytic.Layers.Sum(l => (l.Queries * (double)text.QueryWidth) + (2.0 * l.KeyValues * text.KeyValueWidth));
+        Assert.Equal(expected, analytic.Projections - unbiased.Projections);
+    }
+
     [Fact]
     public void ReferenceForwardExecutesTheUnprunedCount()
     {

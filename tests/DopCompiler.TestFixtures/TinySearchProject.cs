@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace DopCompiler.TestFixtures;
 
 /// <summary>
-/// A folder a search can run on: <c>model/</c> (random-weight LLaVA checkpoint with tokenizer), <c>data/val.jsonl</c>
+/// A folder a search can run on: <c>model/</c> (random-weight LLaVA checkpoint with tokenizer; Qwen2's for a Qwen2 decoder), <c>data/val.jsonl</c>
 /// with small PNGs, and a <c>dop.yaml</c>. Everything made by code.
 /// </summary>
 public static class TinySearchProject
@@ -17,7 +17,15 @@ public static class TinySearchProject
         options ??= DefaultOptions;
         var model = Path.Combine(folder, "model");
         TinyLlavaCheckpoint.Write(model, options);
-        TinyTokenizer.Write(model, options.ImageTokenIndex);
+        if (options.Qwen)
+        {
+            TinyQwenTokenizer.WriteVocabMerges(model, options.ImageTokenIndex);
+        }
+        else
+        {
+            TinyTokenizer.Write(model, options.ImageTokenIndex);
+        }
+
         var data = Path.Combine(folder, "data");
         Directory.CreateDirectory(Path.Combine(data, "images"));
         var lines = new List<string>();
