@@ -44,7 +44,7 @@ public static class CommandGuard
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // An internal error still gets one readable line (the build shows it as an error), and the detail for a bug report.
-            Console.Error.WriteLine($"dop: error DOP099: internal error: {e.GetType().Name}: {e.Message}");
+            Console.Error.WriteLine($"dop: error {DiagnosticCodes.InternalError}: internal error: {e.GetType().Name}: {e.Message}");
             if (Environment.GetEnvironmentVariable("DOP_DEBUG") == "1")
             {
                 Console.Error.WriteLine(e);

@@ -30,7 +30,7 @@ public static class LogitsCommand
             var idText = result.GetValue(ids);
             if ((promptText is null) == (idText is null))
             {
-                throw new DopException("DOP043", "give exactly one of --prompt and --ids");
+                throw new DopException(DiagnosticCodes.Usage, "give exactly one of --prompt and --ids");
             }
 
             var imagePath = result.GetValue(image);
@@ -38,7 +38,7 @@ public static class LogitsCommand
             using var llava = LlavaModel.Load(folder);
             var preprocessor = imagePath is null ? null : ImagePreprocessor.FromFile(Path.Combine(folder, "preprocessor_config.json"), llava.Config.Vision?.ImageSize);
             var tokenIds = idText is not null
-                ? idText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.TryParse(s, out var v) ? v : throw new DopException("DOP043", $"--ids: '{s}' is not an integer")).ToArray()
+                ? idText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.TryParse(s, out var v) ? v : throw new DopException(DiagnosticCodes.Usage, $"--ids: '{s}' is not an integer")).ToArray()
                 : ModelTokenizer.Load(folder).EncodePrompt(promptText!);
             using var sample = PromptSample.Create(llava, preprocessor, DatasetEvaluator.GroupsOf(document), imagePath, tokenIds);
             var depthPolicy = document is null ? DepthPolicy.Empty : PolicyDocumentFactory.ToDepthPolicy(document);

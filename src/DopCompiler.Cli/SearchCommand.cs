@@ -120,7 +120,7 @@ public static class SearchCommand
 
         if (solveOnly && !HasCachedCurves(spec, options))
         {
-            throw new DopException("DOP042", "no cached curves for this spec, model and validation set: run 'dop search' first", spec.SourcePath);
+            throw new DopException(DiagnosticCodes.NoCachedCurves, "no cached curves for this spec, model and validation set: run 'dop search' first", spec.SourcePath);
         }
 
         var outcome = DopSearch.Run(spec, options, progress, cancellation);

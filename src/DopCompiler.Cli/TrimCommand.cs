@@ -33,7 +33,7 @@ public static class TrimCommand
             if (modelHash != document.Model.Hash)
             {
                 // The trimmed file records the hash of what it was really made from, so the generated class refuses it on load.
-                progress.Warning("DOP040", $"the policy {policyPath} was made for another model (hash {Short(document.Model.Hash)}, the model folder now has {Short(modelHash)}); the trimmed model records the folder's hash and the generated class will refuse it until the policy is refreshed (DopSearch=always)");
+                progress.Warning(DiagnosticCodes.PolicyOutOfDate, $"the policy {policyPath} was made for another model (hash {Short(document.Model.Hash)}, the model folder now has {Short(modelHash)}); the trimmed model records the folder's hash and the generated class will refuse it until the policy is refreshed (DopSearch=always)");
             }
 
             Write(parsed, document, modelHash, result.GetValue(output)!, progress, cancellation);

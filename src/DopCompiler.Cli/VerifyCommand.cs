@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DopCompiler.Model;
 using DopCompiler.Search;
 using DopCompiler.Spec;
 
@@ -22,14 +23,14 @@ public static class VerifyCommand
             var modelHash = SearchInputs.HashModel(parsed.Model);
             if (modelHash != document.Model.Hash)
             {
-                Console.Error.WriteLine($"{parsed.SourcePath}: warning DOP040: the policy {result.GetValue(policy)} was made for another model (hash {Short(document.Model.Hash)}, the model folder now has {Short(modelHash)}); rebuild with DopSearch=always to refresh it");
+                Console.Error.WriteLine($"{parsed.SourcePath}: warning {DiagnosticCodes.PolicyOutOfDate}: the policy {result.GetValue(policy)} was made for another model (hash {Short(document.Model.Hash)}, the model folder now has {Short(modelHash)}); rebuild with DopSearch=always to refresh it");
                 return ExitCodes.Success;
             }
 
             var validation = ValidationSetReader.Read(parsed.Validation);
             if (validation.Succeeded && SearchInputs.Of(parsed, validation.Value!, parsed.Budget.Value).PolicyKey != document.SpecHash)
             {
-                Console.Error.WriteLine($"{parsed.SourcePath}: warning DOP040: the policy {result.GetValue(policy)} was made from another spec or validation set; rebuild with DopSearch=always to refresh it");
+                Console.Error.WriteLine($"{parsed.SourcePath}: warning {DiagnosticCodes.PolicyOutOfDate}: the policy {result.GetValue(policy)} was made from another spec or validation set; rebuild with DopSearch=always to refresh it");
             }
 
             return ExitCodes.Success;

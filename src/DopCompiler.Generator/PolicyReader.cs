@@ -12,8 +12,6 @@ namespace DopCompiler.Generator
     /// <summary>Turns one policy input into a validated <see cref="ClassSpec"/> or diagnostics. Never throws on bad input.</summary>
     internal static class PolicyReader
     {
-        public const string DefaultNamespace = "DopCompiler.Generated";
-
         private static readonly string[][] SupportedGroupLayouts =
         {
             new[] { "system", "image", "text" },
@@ -39,18 +37,6 @@ namespace DopCompiler.Generator
                 new EquatableArray<DiagnosticInfo>(diagnostics), input.FileName, input.Path);
         }
 
-        /// <summary><c>shapes-vlm</c> → <c>ShapesVlmDop</c>; the class name when DopClassName is not given.</summary>
-        public static string DefaultClassName(string modelName)
-        {
-            var pascal = Pascal(modelName);
-            if (pascal.Length == 0 || !SyntaxFacts.IsIdentifierStartCharacter(pascal[0]))
-            {
-                pascal = "Model" + pascal;
-            }
-
-            return pascal + "Dop";
-        }
-
         /// <summary>
         /// The folder <c>Load()</c> opens, relative to the app's base directory: the <c>DopModelFolder</c> metadata (where the
         /// build copies the trimmed model), else <c>dop-model/&lt;class name&gt;</c>, the targets' default. '/'-separated, no
@@ -60,26 +46,6 @@ namespace DopCompiler.Generator
         {
             var folder = string.IsNullOrWhiteSpace(metadata) ? "dop-model/" + className : metadata!.Trim();
             return folder.Replace('\\', '/').Trim('/');
-        }
-
-        /// <summary><c>image_key</c> → <c>ImageKey</c>.</summary>
-        public static string Pascal(string name)
-        {
-            var builder = new StringBuilder();
-            var upper = true;
-            foreach (var c in name)
-            {
-                if (!char.IsLetterOrDigit(c))
-                {
-                    upper = true;
-                    continue;
-                }
-
-                builder.Append(upper ? char.ToUpperInvariant(c) : c);
-                upper = false;
-            }
-
-            return builder.ToString();
         }
 
         private static ClassSpec? ReadCore(PolicyInput input, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
@@ -99,7 +65,7 @@ namespace DopCompiler.Generator
             }
 
             var className = string.IsNullOrWhiteSpace(input.ClassName)
-                ? DefaultClassName(string.IsNullOrWhiteSpace(input.ModelName) ? document.Model.Name : input.ModelName!)
+                ? DopConventions.ClassNameFromModel(string.IsNullOrWhiteSpace(input.ModelName) ? document.Model.Name : input.ModelName!)
                 : input.ClassName!.Trim();
             if (!IsIdentifier(className))
             {
@@ -108,13 +74,13 @@ namespace DopCompiler.Generator
 
             var ns = !string.IsNullOrWhiteSpace(input.Namespace) ? input.Namespace!.Trim()
                 : !string.IsNullOrWhiteSpace(input.RootNamespace) ? input.RootNamespace!.Trim()
-                : DefaultNamespace;
+                : DopConventions.DefaultNamespace;
             if (!ns.Split('.').All(IsIdentifier))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNamespace, input.Path, ns, input.FileName));
             }
 
-            var visibility = string.IsNullOrWhiteSpace(input.Visibility) ? "public" : input.Visibility!.Trim();
+            var visibility = string.IsNullOrWhiteSpace(input.Visibility) ? DopConventions.DefaultVisibility : input.Visibility!.Trim();
             if (visibility != "public" && visibility != "internal")
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidVisibility, input.Path, visibility, input.FileName));
@@ -174,7 +140,7 @@ namespace DopCompiler.Generator
                     ImageTokens = document.Model.ImageTokens,
                     ImageTokenId = document.Model.ImageTokenId,
                 },
-                Groups = new EquatableArray<GroupSpec>(document.Groups.Select(g => new GroupSpec(g.Name, Pascal(g.Name), g.Source, g.Prunable, g.MeanTokens))),
+                Groups = new EquatableArray<GroupSpec>(document.Groups.Select(g => new GroupSpec(g.Name, DopConventions.PascalCase(g.Name), g.Source, g.Prunable, g.MeanTokens))),
                 Depths = new EquatableArray<DepthSpec>(document.Depths
                     .OrderBy(d => d.Module, StringComparer.Ordinal).ThenBy(d => Array.IndexOf(groupNames, d.Group))
                     .Select(d => new DepthSpec(d.Module, d.Group, d.Depth))),

@@ -38,4 +38,22 @@ public static class DiagnosticCodes
 
     /// <summary>The command line is malformed: a missing or unknown option or value, or options that contradict each other.</summary>
     public const string Usage = "DOP043";
+
+    /// <summary>(warning) A committed policy no longer matches the model or the spec (dop verify, dop trim).</summary>
+    public const string PolicyOutOfDate = "DOP040";
+
+    /// <summary><c>dop solve</c> found no cached curves for the spec.</summary>
+    public const string NoCachedCurves = "DOP042";
+
+    /// <summary>(warning) A spec setting this version does not use yet (<c>precision: bf16</c>).</summary>
+    public const string SettingNotUsed = "DOP044";
+
+    /// <summary><c>grid.n_v</c> cannot be searched for this model or these groups.</summary>
+    public const string TokenCountGrid = "DOP045";
+
+    /// <summary>An internal error in the tool (a bug): printed as <c>dop: error DOP099</c>.</summary>
+    public const string InternalError = "DOP099";
+
+    /// <summary>A group asks for the [CLS] ranking on a vision tower without a [CLS] token (use <c>ranking: spread</c>).</summary>
+    public const string ClsRanking = "DOP046";
 }

@@ -21,9 +21,6 @@ internal sealed record SearchSetup(
     IReadOnlyList<GroupDefinition> Groups,
     int[]? TokenCountGrid)
 {
-    private const string TokenCountCode = "DOP045";
-    private const string ClsRankingCode = "DOP046";
-
     public int Layers => Config.Text.NumLayers;
 
     public int ImageTokens => Config.ImageTokensPerImage;
@@ -45,7 +42,7 @@ internal sealed record SearchSetup(
         var validation = validationResult.Value!;
         if (spec.Precision == PrecisionKind.Bf16)
         {
-            progress.Warning("DOP044", "precision: bf16 is not used by this version: the search computes in fp32");
+            progress.Warning(DiagnosticCodes.SettingNotUsed, "precision: bf16 is not used by this version: the search computes in fp32");
         }
 
         var budget = options.Budget ?? spec.Budget.Value;
@@ -75,7 +72,7 @@ internal sealed record SearchSetup(
         if (ranked is not null)
         {
             var what = ranked.Source == "image" ? "grid.n_v" : "cls_split";
-            throw new DopException(ClsRankingCode,
+            throw new DopException(DiagnosticCodes.ClsRanking,
                 $"{what} on group '{ranked.Name}' ranks image tokens by [CLS] attention (ranking: cls, the default), but the {vision.ModelType} tower has no [CLS] token; add 'ranking: spread' to the image group",
                 spec.SourcePath);
         }
@@ -92,13 +89,13 @@ internal sealed record SearchSetup(
         var image = ImageTokenSplit.ImageGroupIndex(groups);
         if (image < 0 || !groups[image].Prunable)
         {
-            throw new DopException(TokenCountCode,
+            throw new DopException(DiagnosticCodes.TokenCountGrid,
                 "grid.n_v needs a prunable image group without cls_split (n_v keeps the first image tokens in the group's ranking order itself)", spec.SourcePath);
         }
 
         if (grid.FirstOrDefault(c => c >= imageTokens) is var tooMany and > 0)
         {
-            throw new DopException(TokenCountCode,
+            throw new DopException(DiagnosticCodes.TokenCountGrid,
                 $"grid.n_v: {tooMany} is not below the model's {imageTokens} image tokens (keeping all of them is always an option)", spec.SourcePath);
         }
 

@@ -44,12 +44,12 @@ namespace DopCompiler.Tasks
                 item.SetMetadata("Spec", spec);
                 if (item.GetMetadata("ClassName").Trim().Length == 0)
                 {
-                    item.SetMetadata("ClassName", outline.ClassName ?? SpecOutline.ClassNameFromFile(spec));
+                    item.SetMetadata("ClassName", outline.ClassName ?? DopConventions.ClassNameFromSpecFile(spec));
                 }
 
                 if (item.GetMetadata("Namespace").Trim().Length == 0)
                 {
-                    item.SetMetadata("Namespace", outline.Namespace ?? "DopGenerated");
+                    item.SetMetadata("Namespace", outline.Namespace ?? DopConventions.DefaultNamespace);
                 }
 
                 var specDirectory = Path.GetDirectoryName(spec) ?? "";

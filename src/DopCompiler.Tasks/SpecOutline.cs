@@ -171,40 +171,5 @@ namespace DopCompiler.Tasks
 
             return text;
         }
-
-        /// <summary>"shapes-vlm.dop.yaml" → "ShapesVlmDop", the spec's rule for the default class name.</summary>
-        public static string ClassNameFromFile(string path)
-        {
-            var stem = Path.GetFileName(path);
-            foreach (var extension in new[] { ".yaml", ".yml" })
-            {
-                if (stem.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
-                {
-                    stem = stem.Substring(0, stem.Length - extension.Length);
-                    break;
-                }
-            }
-
-            var name = new StringBuilder();
-            var startOfWord = true;
-            foreach (var c in stem)
-            {
-                if (!char.IsLetterOrDigit(c))
-                {
-                    startOfWord = true;
-                    continue;
-                }
-
-                name.Append(startOfWord ? char.ToUpperInvariant(c) : c);
-                startOfWord = false;
-            }
-
-            if (name.Length == 0)
-            {
-                return "DopModel";
-            }
-
-            return char.IsDigit(name[0]) ? "_" + name : name.ToString();
-        }
     }
 }

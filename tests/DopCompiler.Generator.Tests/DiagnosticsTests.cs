@@ -149,7 +149,7 @@ public sealed class DiagnosticsTests
         var (result, _, _) = GeneratorHarness.Run([PolicyItem.For("tiny-a.policy.json", PolicyA, className: null, ns: null, visibility: null)], rootNamespace: "Contoso.App");
         Assert.Empty(result.Diagnostics);
         var source = GeneratorHarness.Source(result, "Contoso.App.TinyLlavaDop.g.cs");
-        Assert.Contains("public sealed partial class TinyLlavaDop", source, StringComparison.Ordinal);
+        Assert.Contains("internal sealed partial class TinyLlavaDop", source, StringComparison.Ordinal);
     }
 
     [Fact]

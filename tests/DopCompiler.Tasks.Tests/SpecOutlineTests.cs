@@ -51,5 +51,5 @@ public sealed class SpecOutlineTests
     [InlineData("3d_model.yaml", "_3dModel")]
     [InlineData("---.yaml", "DopModel")]
     public void Default_class_name_follows_the_spec(string file, string expected) =>
-        Assert.Equal(expected, SpecOutline.ClassNameFromFile("/x/" + file));
+        Assert.Equal(expected, DopConventions.ClassNameFromSpecFile("/x/" + file));
 }

@@ -1,4 +1,3 @@
-using DopCompiler.Inputs;
 
 namespace DopCompiler.Inputs.Diagnostics;
 

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using DopCompiler.Spec.Parsing;
 using YamlDotNet.Core;
-using DopCompiler.Inputs;
 using DopCompiler.Inputs.Diagnostics;
 
 namespace DopCompiler.Spec;
@@ -600,8 +599,8 @@ public static partial class DopSpecParser
 
         private OutputSpec? Output(YNode? node)
         {
-            var className = Identifiers.ClassNameFromFile(path);
-            var ns = "DopGenerated";
+            var className = DopConventions.ClassNameFromSpecFile(path);
+            var ns = DopConventions.DefaultNamespace;
             if (node is null)
             {
                 return new OutputSpec { ClassName = className, Namespace = ns };

@@ -23,43 +23,4 @@ internal static class Identifiers
 
     /// <summary>One or more identifiers joined by dots.</summary>
     public static bool IsValidNamespace(string name) => name.Split('.').All(IsValidIdentifier);
-
-    /// <summary>"shapes-vlm.dop.yaml" → "ShapesVlmDop": words of the file name (extension dropped) in PascalCase.</summary>
-    public static string ClassNameFromFile(string path)
-    {
-        var stem = Path.GetFileName(path);
-        foreach (var extension in new[] { ".yaml", ".yml" })
-        {
-            if (stem.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
-            {
-                stem = stem[..^extension.Length];
-                break;
-            }
-        }
-
-        var words = stem.Split(c => !char.IsLetterOrDigit(c));
-        var name = string.Concat(words.Where(w => w.Length > 0).Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
-        if (name.Length == 0)
-        {
-            return "DopModel";
-        }
-
-        return char.IsDigit(name[0]) ? "_" + name : name;
-    }
-
-    private static string[] Split(this string text, Func<char, bool> isSeparator)
-    {
-        var words = new List<string>();
-        var start = 0;
-        for (var i = 0; i <= text.Length; i++)
-        {
-            if (i == text.Length || isSeparator(text[i]))
-            {
-                words.Add(text[start..i]);
-                start = i + 1;
-            }
-        }
-
-        return [.. words];
-    }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using DopCompiler.Inputs;
 using DopCompiler.Inputs.Diagnostics;
 using DopCompiler.Inputs.Images;
 
