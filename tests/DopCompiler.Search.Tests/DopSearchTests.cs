@@ -125,15 +125,22 @@ public sealed class DopSearchTests : IDisposable
         Directory.CreateDirectory(_folder);
         var spec = DopSpecParser.Parse(TinySearchProject.Write(_folder, samples: 2, budget: 0.85)).GetValueOrThrow();
         var outcome = DopSearch.Run(spec, new SearchOptions { CacheFolder = Path.Combine(_folder, "cache") }, new SilentProgress());
+        // A second search from scratch (its own cache, curves measured again) writes the same bytes.
+        var again = DopSearch.Run(spec, new SearchOptions { CacheFolder = Path.Combine(_folder, "cache-2"), UseCache = false }, new SilentProgress());
+        Assert.False(again.CacheHit);
         var bytes = PolicySchema.Serialize(outcome.Document);
+        Assert.Equal(bytes, PolicySchema.Serialize(again.Document));
+
         var parsed = PolicySchema.TryParse(bytes, out var error);
         Assert.Null(error);
         Assert.Equal(bytes, PolicySchema.Serialize(parsed!));
         var text = System.Text.Encoding.UTF8.GetString(bytes);
         Assert.DoesNotContain(_folder, text); // no absolute paths: the policy must not depend on the clone's location
         Assert.Equal(outcome.Document.Model.NumLayers, parsed!.Layers.Count);
-        // Keys come out sorted, so a re-run diff is confined to values.
-        var keys = System.Text.RegularExpressions.Regex.Matches(text.Split("\"budget\"")[0], "^  \"([a-z_]+)\"", System.Text.RegularExpressions.RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToArray();
+        // Top-level keys come out sorted, so a re-run diff is confined to values.
+        var keys = System.Text.RegularExpressions.Regex.Matches(text, "^  \"([a-z_]+)\":", System.Text.RegularExpressions.RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToArray();
+        Assert.Contains("budget", keys);
+        Assert.Contains("schema_version", keys);
         Assert.Equal(keys.Order(StringComparer.Ordinal), keys);
     }
 
