@@ -188,20 +188,13 @@ public abstract class DopCompiledModel : IDisposable
 
     private DopLayoutProgram ProgramFor(TokenGroupLayout layout)
     {
-        if (layout.Groups.Count != Shape.Groups.Count || layout.Groups.Where((g, i) => g.Name != Shape.Groups[i]).Any())
+        if (!layout.HasGroups(Shape.Groups))
         {
             throw new DopException(DiagnosticCodes.PolicyMismatch,
                 $"the prompt's token groups ({string.Join(", ", layout.Groups.Select(g => g.Name))}) differ from the generated class's ({string.Join(", ", Shape.Groups)})");
         }
 
-        var groupOf = new int[layout.Length];
-        for (var g = 0; g < layout.Groups.Count; g++)
-        {
-            foreach (var p in layout.Groups[g].Positions)
-            {
-                groupOf[p] = g;
-            }
-        }
+        var groupOf = layout.GroupOfPosition();
 
         foreach (var program in _programs)
         {
@@ -211,11 +204,7 @@ public abstract class DopCompiledModel : IDisposable
             }
         }
 
-        var alwaysKept = new bool[layout.Length];
-        foreach (var p in layout.AlwaysKept)
-        {
-            alwaysKept[p] = true;
-        }
+        var alwaysKept = layout.AlwaysKeptMask();
 
         if (_programs.Count == MaxCachedLayouts)
         {

@@ -40,26 +40,15 @@ public sealed class ExecutionPlan : IDisposable
     /// </summary>
     public static ExecutionPlan Build(OperationMask mask, TokenGroupLayout layout, IReadOnlyList<int> outputPositions, RotaryEmbedding rotary)
     {
-        if (mask.Groups.Count != layout.Groups.Count || mask.Groups.Where((g, i) => g != layout.Groups[i].Name).Any())
+        if (!layout.HasGroups(mask.Groups))
         {
             throw new DopException(DiagnosticCodes.PolicyMismatch,
                 $"the policy's groups ({string.Join(", ", mask.Groups)}) differ from the layout's ({string.Join(", ", layout.Groups.Select(g => g.Name))})");
         }
 
-        var groupOf = new int[layout.Length];
-        for (var g = 0; g < layout.Groups.Count; g++)
-        {
-            foreach (var p in layout.Groups[g].Positions)
-            {
-                groupOf[p] = g;
-            }
-        }
+        var groupOf = layout.GroupOfPosition();
 
-        var alwaysKept = new bool[layout.Length];
-        foreach (var p in layout.AlwaysKept)
-        {
-            alwaysKept[p] = true;
-        }
+        var alwaysKept = layout.AlwaysKeptMask();
 
         var deadFrom = Enumerable.Range(0, layout.Groups.Count).Select(mask.DeadFrom).ToArray();
         var tables = new List<Tensor>();

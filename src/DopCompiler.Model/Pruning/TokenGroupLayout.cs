@@ -66,4 +66,35 @@ public sealed record TokenGroupLayout
 
         return -1;
     }
+
+    /// <summary>Whether the groups are exactly <paramref name="names"/>, in this order (a policy or a generated class fits this layout).</summary>
+    public bool HasGroups(IReadOnlyList<string> names) =>
+        names.Count == Groups.Count && !names.Where((name, i) => name != Groups[i].Name).Any();
+
+    /// <summary>Per position, the index of the group it belongs to.</summary>
+    public int[] GroupOfPosition()
+    {
+        var groupOf = new int[Length];
+        for (var g = 0; g < Groups.Count; g++)
+        {
+            foreach (var p in Groups[g].Positions)
+            {
+                groupOf[p] = g;
+            }
+        }
+
+        return groupOf;
+    }
+
+    /// <summary>Per position, whether it is always kept (<see cref="AlwaysKept"/> as a mask).</summary>
+    public bool[] AlwaysKeptMask()
+    {
+        var mask = new bool[Length];
+        foreach (var p in AlwaysKept)
+        {
+            mask[p] = true;
+        }
+
+        return mask;
+    }
 }
