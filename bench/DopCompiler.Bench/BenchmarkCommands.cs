@@ -23,6 +23,15 @@ public static class BenchmarkCommands
             case "time-model":
                 TimeModelBenchmark.Run(options);
                 return 0;
+            case "real-shape":
+                RealShapeBenchmark.Run(options);
+                return 0;
+            case "precision":
+                PrecisionBenchmark.Run(options);
+                return 0;
+            case "real-shape-run":
+                RealShapeBenchmark.RunOne(options);
+                return 0;
             case "baselines":
                 BaselinesBenchmark.Run(options);
                 return 0;
@@ -35,6 +44,12 @@ public static class BenchmarkCommands
                                    --spec <dop.yaml> (default: a random fixture)
                       time-model   the fitted time model's predicted prefill time vs measured, 10 random policies
                                    --spec <dop.yaml> (default: a random fixture) --policies 10
+                      real-shape   random-weight bf16 checkpoint at a real shape in a temp folder (deleted after): open time,
+                                   peak RSS, vision + 600-token prefill per precision (one process each), bf16 vs fp32 logits
+                                   --shape tinyllava|llava7b --precisions fp32,bf16 --layers N (first N decoder layers only; --fp32-layers N for one precision)
+                                   --dir /tmp/dop-bench-real --keep 1
+                      precision    bf16 vs fp32 on a model: probe, accuracy, KL(fp32||bf16) noise floor vs the smallest curve
+                                   points, prefill time  --model samples/ShapesVlm/model --data .../test.jsonl --limit 100
                       baselines    DOP vs FastV / uniform [CLS] / random token dropping at equal FLOPs: accuracy, time,
                                    additive approximation, search cost (Markdown tables) and an SVG plot
                                    --spec <dop.yaml> (default: a random fixture) --test <file.jsonl> --limit 200

@@ -18,13 +18,15 @@ public static class EvalCommand
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N samples." };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Greedy decoding length limit.", DefaultValueFactory = _ => 8 };
         var json = new Option<bool>("--json") { Description = "Print JSON (top-level 'accuracy') on stdout." };
-        var command = new Command("eval", "Evaluate a policy (or the unpruned model) on a JSONL set.") { model, data, policy, limit, maxNew, json };
+        var precision = PrecisionOption.Create("auto");
+        var command = new Command("eval", "Evaluate a policy (or the unpruned model) on a JSONL set.") { model, data, policy, limit, maxNew, json, precision };
         command.SetAction(result => CommandGuard.Run(cancellation =>
         {
             var policyPath = result.GetValue(policy);
             var document = policyPath is null ? null : ReadPolicy(policyPath);
+            var compute = PrecisionOption.Resolve(result.GetValue(precision)!);
             var report = DatasetEvaluator.Run(result.GetValue(model)!, result.GetValue(data)!, document, result.GetValue(limit), result.GetValue(maxNew),
-                new ConsoleProgress(Console.Error), cancellation);
+                new ConsoleProgress(Console.Error), cancellation, compute);
             Console.Out.WriteLine(result.GetValue(json) ? ToJson(report) : ToText(report, document is not null));
             return ExitCodes.Success;
         }, DopCommandLine.ProcessCancellation()));

@@ -22,7 +22,9 @@ public static class LogitsCommand
         var ids = new Option<string?>("--ids") { Description = "Comma-separated token ids instead of --prompt." };
         var policy = new Option<string?>("--policy") { Description = "Policy file: prune as it says." };
         var output = new Option<string>("--out") { Description = "The .npy file to write (float32, shape [vocab]).", Required = true };
-        var command = new Command("logits", "Write the last prompt position's logits as a NumPy .npy file.") { model, image, prompt, ids, policy, output };
+        // fp32 unless asked: this command exists for parity checks against other implementations.
+        var precision = PrecisionOption.Create("fp32");
+        var command = new Command("logits", "Write the last prompt position's logits as a NumPy .npy file.") { model, image, prompt, ids, policy, output, precision };
         command.SetAction(result => CommandGuard.Run(_ =>
         {
             var folder = result.GetValue(model)!;
@@ -35,7 +37,7 @@ public static class LogitsCommand
 
             var imagePath = result.GetValue(image);
             var document = result.GetValue(policy) is { } policyPath ? EvalCommand.ReadPolicy(policyPath) : null;
-            using var llava = LlavaModel.Load(folder);
+            using var llava = LlavaModel.Load(folder, PrecisionOption.Resolve(result.GetValue(precision)!));
             var preprocessor = imagePath is null ? null : ImagePreprocessor.FromFile(Path.Combine(folder, "preprocessor_config.json"), llava.Config.Vision?.ImageSize);
             var tokenIds = idText is not null
                 ? idText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.TryParse(s, out var v) ? v : throw new DopException(DiagnosticCodes.Usage, $"--ids: '{s}' is not an integer")).ToArray()

@@ -45,7 +45,7 @@ public static class DiagnosticCodes
     /// <summary><c>dop solve</c> found no cached curves for the spec.</summary>
     public const string NoCachedCurves = "DOP042";
 
-    /// <summary>(warning) A spec setting this version does not use yet (<c>precision: bf16</c>).</summary>
+    /// <summary>(warning) <c>precision: fp32|bf16</c> is not passed to the generated class yet (it follows the machine's probe).</summary>
     public const string SettingNotUsed = "DOP044";
 
     /// <summary><c>grid.n_v</c> cannot be searched for this model or these groups.</summary>
@@ -56,4 +56,7 @@ public static class DiagnosticCodes
 
     /// <summary>A group asks for the [CLS] ranking on a vision tower without a [CLS] token (use <c>ranking: spread</c>).</summary>
     public const string ClsRanking = "DOP046";
+
+    /// <summary>The search's estimated time exceeds the spec's <c>max_search_minutes</c>.</summary>
+    public const string SearchTooLong = "DOP047";
 }

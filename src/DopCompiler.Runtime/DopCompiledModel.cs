@@ -30,7 +30,7 @@ public abstract class DopCompiledModel : IDisposable
     private ImagePreprocessor? _preprocessor;
 
     /// <summary>
-    /// Loads <paramref name="modelDirectory"/> (config.json + safetensors, fp32) and checks it fits <paramref name="shape"/>
+    /// Loads <paramref name="modelDirectory"/> (config.json + safetensors, memory-mapped) and checks it fits <paramref name="shape"/>
     /// (DOP006) and is the model the policy was made from (<see cref="DopModelShape.ModelHash"/>, DOP010).
     /// </summary>
     protected DopCompiledModel(string modelDirectory, DopModelShape shape)
@@ -38,7 +38,10 @@ public abstract class DopCompiledModel : IDisposable
         ArgumentNullException.ThrowIfNull(modelDirectory);
         DopBootstrap.EnsureNativeLoaded();
         Shape = shape;
-        Model = LlavaModel.Load(modelDirectory);
+        // precision auto: the machine's cached probe result, the same one `dop search`/`dop eval` used on this machine.
+        PrecisionProbe.TryParse(Environment.GetEnvironmentVariable(PrecisionProbe.OverrideVariable), out var forced);
+        Precision = PrecisionProbe.Resolve(forced).Precision;
+        Model = LlavaModel.Load(modelDirectory, Precision);
         try
         {
             shape.Check(Model.Config, modelDirectory);
@@ -54,6 +57,12 @@ public abstract class DopCompiledModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// The dtype of the weight products: bf16 where this machine's probe showed it clearly faster, else fp32
+    /// (<see cref="PrecisionProbe"/>; <c>DOP_PRECISION=fp32|bf16</c> forces it).
+    /// </summary>
+    public ComputePrecision Precision { get; }
 
     /// <summary>The loaded checkpoint (reference forward, embeddings, decoding).</summary>
     public LlavaModel Model { get; }

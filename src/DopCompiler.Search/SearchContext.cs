@@ -67,6 +67,7 @@ public sealed class SearchContext : IDisposable
             var groups = GroupsOf(spec);
             var maxPositions = spec.Divergence.Positions == DivergencePositions.FirstAnswer ? 1 : spec.Divergence.MaxPositions;
             var samples = new List<SearchSample>(validation.Count);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             for (var i = 0; i < validation.Count; i++)
             {
                 progress.Step("reference run", i, validation.Count);
@@ -75,6 +76,7 @@ public sealed class SearchContext : IDisposable
 
             progress.Step("reference run", validation.Count, validation.Count);
             statistics.ValidationRuns++;
+            statistics.ReferencePass = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             return new SearchContext(model, groups, samples);
         }
         catch

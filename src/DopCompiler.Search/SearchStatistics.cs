@@ -10,4 +10,7 @@ public sealed class SearchStatistics
     public long LayerEvaluations { get; set; }
 
     public TimeSpan Elapsed { get; set; }
+
+    /// <summary>Wall time of the reference run over the validation set (model loading excluded): the unit of the search estimate.</summary>
+    public TimeSpan ReferencePass { get; set; }
 }

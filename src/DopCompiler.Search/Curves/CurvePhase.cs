@@ -23,6 +23,16 @@ internal static class CurvePhase
         var context = workspace.PrepareContext();
         var modules = spec.Modules.Select(m => m == PrunableModule.Attention ? PolicyParameter.Attention : PolicyParameter.Mlp).ToArray();
         var parameters = CurveBuilder.Parameters(setup.Groups, modules);
+        var estimate = SearchEstimate.Of(setup.Layers, spec.Grid.Step, parameters.Count, setup.Options.ReusePrefix, setup.TokenCountGrid?.Length ?? 0,
+            setup.Options.RandomPolicies, statistics.ReferencePass);
+        progress.Info(estimate.Describe() + (spec.MaxSearchMinutes is { } limit ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; max_search_minutes: {limit}") : ""));
+        if (spec.MaxSearchMinutes is { } max && estimate.Total.TotalMinutes > max)
+        {
+            var limitText = max.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw new Model.DopException(Model.DiagnosticCodes.SearchTooLong, $"the {estimate.Describe()} exceeds max_search_minutes: {limitText}; fewer validation samples, a larger "
+                + "grid.step, fewer groups or modules, or divergence.positions: first_answer make it cheaper (docs/spec.md, 'Big models')", spec.SourcePath);
+        }
+
         progress.Info($"measuring {parameters.Count} divergence curves on {context.Samples.Count} samples (grid step {spec.Grid.Step}{(setup.Options.ReusePrefix ? ", prefix reuse" : "")})");
         var curves = new CurveBuilder(context, statistics).Build(parameters, spec.Grid.Step, setup.Options.ReusePrefix, progress);
         var countCurve = setup.TokenCountGrid is { } grid ? TokenCountPhase.Measure(setup, context, grid, progress, statistics) : null;

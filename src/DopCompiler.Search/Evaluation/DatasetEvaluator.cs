@@ -23,7 +23,7 @@ public static class DatasetEvaluator
             : GroupDefinition.Of(policy);
 
     public static DatasetEvaluation Run(string modelFolder, string dataPath, PolicyDocument? policy, int? limit, int maxNewTokens, ISearchProgress progress,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, ComputePrecision precision = ComputePrecision.Fp32)
     {
         var data = ValidationSetReader.Read(dataPath, limit);
         if (!data.Succeeded)
@@ -31,7 +31,7 @@ public static class DatasetEvaluator
             throw new SpecException(data.Diagnostics);
         }
 
-        using var model = LlavaModel.Load(modelFolder);
+        using var model = LlavaModel.Load(modelFolder, precision);
         if (policy is not null && policy.Model.NumLayers != model.Config.Text.NumLayers)
         {
             throw new Model.DopException(Model.DiagnosticCodes.PolicyMismatch,

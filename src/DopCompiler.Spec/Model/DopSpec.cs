@@ -44,6 +44,12 @@ public sealed record DopSpec
 
     /// <summary>Seed for everything random (sampling of random policies, shuffles).</summary>
     public int Seed { get; init; }
+
+    /// <summary>
+    /// When set, a search whose estimated time (measured after the reference run, before any curve is measured) exceeds
+    /// this many minutes stops with DOP047 instead of running for hours.
+    /// </summary>
+    public double? MaxSearchMinutes { get; init; }
 }
 
 /// <summary>Where the validation samples come from and how many to use.</summary>

@@ -12,7 +12,7 @@ public static partial class DopSpecParser
     public static IReadOnlyList<string> TopLevelKeys { get; } =
     [
         "model", "validation", "groups", "modules", "budget", "flops", "divergence", "grid",
-        "device", "precision", "output", "libtorch_dir", "seed",
+        "device", "precision", "output", "libtorch_dir", "seed", "max_search_minutes",
     ];
 
     private static readonly string[] ValidationKeys = ["path", "limit"];
@@ -156,6 +156,7 @@ public static partial class DopSpecParser
             var output = Output(map["output"]);
             var libTorch = map["libtorch_dir"] is { } libNode ? LibTorchFolder(libNode) : null;
             var seed = Optional(map["seed"], n => reader.Integer(n, "seed", 0, int.MaxValue, "an integer in [0, 2147483647]"), 0);
+            var maxMinutes = map["max_search_minutes"] is { } maxNode ? reader.Number(maxNode, "max_search_minutes", m => m > 0, "above 0") : null;
 
             if (groups is not null && modules is not null)
             {
@@ -184,6 +185,7 @@ public static partial class DopSpecParser
                 Output = output!,
                 LibTorchDir = libTorch,
                 Seed = (int)seed,
+                MaxSearchMinutes = maxMinutes,
             };
         }
 
