@@ -47,7 +47,7 @@ public static class BenchmarkCommands
                       real-shape   random-weight bf16 checkpoint at a real shape in a temp folder (deleted after): open time,
                                    peak RSS, vision + 600-token prefill per precision (one process each), bf16 vs fp32 logits
                                    --shape tinyllava|llava7b --precisions fp32,bf16 --layers N (first N decoder layers only; --fp32-layers N for one precision)
-                                   --dir /tmp/dop-bench-real --keep 1
+                                   --dir /tmp/dop-bench-real --keep 1 --zeros 1 (zero weights, sparse file: fast to write)
                       precision    bf16 vs fp32 on a model: probe, accuracy, KL(fp32||bf16) noise floor vs the smallest curve
                                    points, prefill time  --model samples/ShapesVlm/model --data .../test.jsonl --limit 100
                       baselines    DOP vs FastV / uniform [CLS] / random token dropping at equal FLOPs: accuracy, time,

@@ -32,8 +32,9 @@ public static class RealShapeBenchmark
             else
             {
                 var start = Stopwatch.GetTimestamp();
-                size = RealShapeCheckpoint.Write(folder, shape);
-                Console.WriteLine($"wrote {folder}: {size / 1e9:F2} GB bf16 in {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s");
+                var zeros = options.String("zeros") == "1";
+                size = RealShapeCheckpoint.Write(folder, shape, zeros);
+                Console.WriteLine($"wrote {folder}: {size / 1e9:F2} GB bf16{(zeros ? " (zero weights, sparse file)" : "")} in {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s");
             }
 
             Console.WriteLine($"shape {shapeName}: {shape.Layers} layers x {shape.Hidden} (MLP {shape.Intermediate}, {shape.Heads} heads / {shape.KeyValueHeads} KV), "
