@@ -40,8 +40,8 @@ internal sealed record SearchSetup(
         }
 
         var validation = validationResult.Value!;
-        // The search measures curves and the joint KL in fp32 whatever the precision (docs/spec.md, "precision"): on the
-        // sample, bf16's own divergence from fp32 is as large as the curve values the solver ranks.
+        // The search measures curves and the joint KL in fp32 whatever the precision (docs/spec.md, "bf16 and the search"):
+        // exact curves first; bf16 curves with a noise-floor clamp are the measured next step.
         if (spec.Precision == PrecisionKind.Auto)
         {
             progress.Info($"precision for the generated class on this machine: {Model.Modules.PrecisionProbe.Cached().Describe()}; the search measures in fp32");
