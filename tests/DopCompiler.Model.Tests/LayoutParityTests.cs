@@ -52,6 +52,17 @@ public sealed class LayoutParityTests
         Assert.Equal(options.Siglip && strategy == "full" ? 16 : options.Siglip ? 15 : 16, run.Model.Config.ImageTokensPerImage);
     }
 
+    [Fact]
+    public void AnImageSizeWithARemainderMatchesTheReference()
+    {
+        // 35 px / patch 8: the convolution drops 3 px, as SigLIP-so400m's 384 / 14 drops 6.
+        var options = Interleave with { ImageSize = 35 };
+        using var run = new ParityRun(options, SafetensorsDType.F32, 1);
+        var expected = new Float64Llava(run.StoredTensors, options).LastLogits(run.Prompt, run.PixelValues);
+        Assert.True(MaxDifference(run.ModelLogits, expected) <= Tolerance);
+        Assert.Equal(16, run.Model.Config.ImageTokensPerImage);
+    }
+
     public static TheoryData<string, ReferenceAblation> Ablations => new()
     {
         { "Qwen2 q_proj bias", new ReferenceAblation { Zeroed = @"language_model\..*self_attn\.q_proj\.bias$" } },

@@ -45,6 +45,14 @@ public sealed class SiglipQwenConfigTests : IDisposable
     }
 
     [Fact]
+    public void AnImageSizeThatIsNoMultipleOfThePatchDropsTheRemainderLikeTheConvolution()
+    {
+        // SigLIP-so400m-patch14-384, llava-interleave-qwen's tower: 384 / 14 → 27 × 27 = 729 patches.
+        var json = TinyLlavaCheckpoint.ConfigJson(Interleave).Replace("\"image_size\": 32,", "\"image_size\": 384,").Replace("\"patch_size\": 8,", "\"patch_size\": 14,");
+        Assert.Equal(729, Read(json).ImageTokensPerImage);
+    }
+
+    [Fact]
     public void TopLevelTieWordEmbeddingsTiesTheHead()
     {
         var json = TinyLlavaCheckpoint.ConfigJson(Interleave).Replace("\"model_type\": \"llava\",", "\"model_type\": \"llava\", \"tie_word_embeddings\": true,");

@@ -79,9 +79,12 @@ public static class ModelConfigReader
             throw visionFields.Error("hidden_act", $"vision_config.hidden_act '{vision.HiddenAct}' is not supported (quick_gelu, gelu, gelu_pytorch_tanh)");
         }
 
-        if (vision.ImageSize % vision.PatchSize != 0 || vision.HiddenSize % vision.NumHeads != 0)
+        // image_size need not be a multiple of patch_size: the patch convolution (stride = kernel, no padding) drops the
+        // remainder, and transformers counts (image_size // patch_size)² patches. SigLIP-so400m-patch14-384 (384 / 14,
+        // llava-interleave's tower) has 27 × 27 = 729.
+        if (vision.ImageSize < vision.PatchSize || vision.HiddenSize % vision.NumHeads != 0)
         {
-            throw visionFields.Error("image_size", "vision_config: image_size must be a multiple of patch_size and hidden_size of num_attention_heads");
+            throw visionFields.Error("image_size", "vision_config: image_size must be at least patch_size, and hidden_size a multiple of num_attention_heads");
         }
 
         if (root.Has("vision_feature_layer") && root.Element("vision_feature_layer").ValueKind == JsonValueKind.Array)

@@ -36,6 +36,7 @@ public sealed record VisionConfig
     /// <summary><c>quick_gelu</c> (CLIP's, x·σ(1.702x)), <c>gelu</c> (erf) or <c>gelu_pytorch_tanh</c> (SigLIP's tanh approximation).</summary>
     public required string HiddenAct { get; init; }
 
+    /// <summary>Patches per side: the convolution's stride drops a remainder (384 px / 14 → 27, SigLIP-so400m).</summary>
     public int PatchesPerSide => ImageSize / PatchSize;
 
     public int NumPatches => PatchesPerSide * PatchesPerSide;
