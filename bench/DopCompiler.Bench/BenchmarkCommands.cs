@@ -3,7 +3,7 @@ using DopCompiler.Model.Native;
 
 namespace DopCompiler.Bench;
 
-/// <summary>Dispatches <c>prefill</c>, <c>search-cost</c>, <c>time-model</c> and <c>baselines</c>.</summary>
+/// <summary>Dispatches <c>prefill</c>, <c>search-cost</c>, <c>time-model</c>, <c>baselines</c> and <c>interleave-scale</c>.</summary>
 public static class BenchmarkCommands
 {
     public static int Run(string[] args)
@@ -35,6 +35,9 @@ public static class BenchmarkCommands
             case "baselines":
                 BaselinesBenchmark.Run(options);
                 return 0;
+            case "interleave-scale":
+                InterleaveScaleBenchmark.Run(options);
+                return 0;
             default:
                 Console.WriteLine("""
                     usage: dotnet run -c Release --project bench/DopCompiler.Bench -- <benchmark> [--key value ...]
@@ -56,6 +59,9 @@ public static class BenchmarkCommands
                                    --fractions 0.5,0.3,0.2,0.14 --rounds 7 --timing-samples 8 --random-policies 20
                                    --fastv-k 2 --max-new-tokens 8 --threads N --no-reuse-run 1
                                    --validation-limit N (first N validation samples) --svg baselines-accuracy.svg
+                      interleave-scale  random-weight llava-interleave-qwen-0.5b at real size (BF16 shards written to
+                                   /tmp once): load time, peak RSS, 760-token prefill, search-time estimate
+                                   --folder <dir> --rounds 3
                     """);
                 return command == "help" ? 0 : 2;
         }
