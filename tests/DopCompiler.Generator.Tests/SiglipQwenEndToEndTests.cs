@@ -56,7 +56,8 @@ public sealed class SiglipQwenEndToEndTests : IDisposable
         using var pixels = rand([3, Options.ImageSize, Options.ImageSize], generator: generator);
         using var logits = generated.Forward(pixels, prompt);
 
-        using var model = LlavaModel.Load(spec.Model);
+        // The interpreter runs on the class's own weights (as ParityTests does): same precision, same trimmed tensors.
+        var model = generated.Model;
         var (features, cls) = model.EncodeImage(pixels);
         using (features)
         using (cls)
