@@ -21,7 +21,7 @@ public static class SearchCommand
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder of the curve cache (default: ~/.cache/dopcompiler/curves)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Recompute the curves even when cached." };
         var noReuse = new Option<bool>("--no-prefix-reuse") { Description = "Re-run every curve point from layer 0 (benchmarks only)." };
-        var measure = new Option<bool>("--measure") { Description = "Measure the chosen policy's joint KL even when the curves come from the cache." };
+        var measure = new Option<bool>("--measure") { Description = "solve: measure the chosen policy's joint KL when the cache holds no measurement of it (search always does)." };
         var randomPolicies = new Option<int>("--random-policies") { Description = "Also measure N random policies, predicted vs measured KL.", DefaultValueFactory = _ => 0 };
         var device = new Option<string?>("--device") { Description = "auto, cpu or cuda (overrides the spec)." };
         var libtorch = new Option<string?>("--libtorch-dir") { Description = "Folder with a (CUDA) libtorch.so to load instead of the packaged one." };
@@ -98,23 +98,37 @@ public static class SearchCommand
             CacheFolder = cacheDir ?? CurveCache.DefaultFolder(),
             UseCache = !noCache,
             ReusePrefix = !noReuse,
-            MeasureOnCacheHit = measure,
+            // search: the policy must not depend on what the cache holds (a cold run measures the KL, so a warm one does too).
+            MeasureOnCacheHit = measure || !solveOnly,
             RandomPolicies = randomPolicies,
             Device = computeDevice,
         };
         var progress = new ConsoleProgress(Console.Error, spec.SourcePath);
 
-        if (!solveOnly && !noCache && randomPolicies == 0 && IsUpToDate(spec, options, outPath))
+        if (!solveOnly && !noCache && randomPolicies == 0 && TryUpToDate(spec, options, outPath) is { } current)
         {
+            // Nothing to search. The policy is rewritten only when a descriptive field changed (a moved or renamed model
+            // folder with the same bytes, new output names); otherwise it is not touched, so the compiler sees no change.
+            var rewritten = Describe(current, spec, current.Warnings);
             progress.Info($"policy is up to date: {outPath}");
-            // Touch it so timestamp-based build checks see it as newer than the inputs whose content did not change.
-            File.SetLastWriteTimeUtc(outPath, DateTime.UtcNow);
-            if (trimmedOut is not null)
+            foreach (var warning in current.Warnings ?? [])
             {
-                var current = EvalCommand.ReadPolicy(outPath);
-                TrimCommand.Write(spec, current, current.Model.Hash, trimmedOut, progress, cancellation);
+                // Repeated while the policy stands, so a build with warnings as errors stays red until the cause is fixed.
+                progress.Warning(warning.Code, warning.Message);
             }
 
+            var written = WriteIfChanged(outPath, rewritten);
+            if (written)
+            {
+                WriteReport(ReportPathFor(outPath), rewritten);
+            }
+
+            if (trimmedOut is not null)
+            {
+                TrimCommand.Write(spec, rewritten, rewritten.Model.Hash, trimmedOut, progress, cancellation);
+            }
+
+            Console.Error.WriteLine(ResultLinePrefix + (written ? ResultWritten : ResultUpToDate));
             return ExitCodes.Success;
         }
 
@@ -123,11 +137,18 @@ public static class SearchCommand
             throw new DopException(DiagnosticCodes.NoCachedCurves, "no cached curves for this spec, model and validation set: run 'dop search' first", spec.SourcePath);
         }
 
-        var outcome = DopSearch.Run(spec, options, progress, cancellation);
+        var recorder = new RecordingProgress(progress);
+        var outcome = DopSearch.Run(spec, options, recorder, cancellation);
         cancellation.ThrowIfCancellationRequested();
-        PolicySchema.WriteAtomically(outPath, outcome.Document);
+        Describe(outcome.Document, spec, recorder.Warnings);
+        // Same inputs give the same bytes: an unchanged policy is left alone (its timestamp too), so nothing recompiles.
+        var changed = WriteIfChanged(outPath, outcome.Document);
         var reportPath = ReportPathFor(outPath);
-        WriteReport(reportPath, outcome.Document);
+        if (changed || !File.Exists(reportPath))
+        {
+            WriteReport(reportPath, outcome.Document);
+        }
+
         var d = outcome.Document;
         progress.Info(string.Create(CultureInfo.InvariantCulture,
             $"policy written: {outPath} ({d.Budget.Kind} {d.Budget.Asked:0.###} asked, {d.Budget.Reached:0.####} reached; FLOPs fraction {d.Budget.FlopsFraction:0.####}; KL predicted {d.Divergence.PredictedKl:0.#####}, measured {(d.Divergence.MeasuredKl < 0 ? "not measured" : d.Divergence.MeasuredKl.ToString("0.#####", CultureInfo.InvariantCulture))})"));
@@ -138,7 +159,7 @@ public static class SearchCommand
             progress.Info(string.Create(CultureInfo.InvariantCulture, $"random policy {check.Policy}: predicted KL {check.Predicted:0.#####}, measured {check.Measured:0.#####}, FLOPs {check.CostFraction:0.###}"));
         }
 
-        progress.Info($"report written: {reportPath}");
+        progress.Info(changed ? $"report written: {reportPath}" : $"policy unchanged (same bytes), not rewritten: {outPath}");
         if (trimmedOut is not null)
         {
             // The policy's model hash is the hash of spec.Model (the search just computed it from that folder).
@@ -150,7 +171,43 @@ public static class SearchCommand
             Console.Out.WriteLine(SummaryJson.Of(outPath, outcome));
         }
 
+        Console.Error.WriteLine(ResultLinePrefix + (changed ? ResultWritten : ResultUpToDate));
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The machine-readable last line of a successful <c>dop search</c> on stderr (a contract, unlike the <c>dop: </c>
+    /// progress text): <c>dop-result: written</c> when the policy file changed, <c>dop-result: up-to-date</c> when it was
+    /// left as it was. The MSBuild task reads it.
+    /// </summary>
+    public const string ResultLinePrefix = "dop-result: ";
+
+    public const string ResultWritten = "written";
+
+    public const string ResultUpToDate = "up-to-date";
+
+    /// <summary>
+    /// Fills the fields that describe rather than decide the policy: the model folder's name, the generated class's
+    /// names (the spec parser's <c>output</c>, defaults resolved) and the warnings the search reported.
+    /// </summary>
+    private static PolicyDocument Describe(PolicyDocument document, DopSpec spec, List<PolicyWarning>? warnings)
+    {
+        document.Model.Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(spec.Model));
+        document.Output = new PolicyOutput { ClassName = spec.Output.ClassName, Namespace = spec.Output.Namespace };
+        document.Warnings = warnings;
+        return document;
+    }
+
+    /// <summary>Writes the policy (atomically) unless the file already holds exactly these bytes; true when it wrote.</summary>
+    private static bool WriteIfChanged(string path, PolicyDocument document)
+    {
+        if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(PolicySchema.Serialize(document)))
+        {
+            return false;
+        }
+
+        PolicySchema.WriteAtomically(path, document);
+        return true;
     }
 
     /// <summary><c>x.policy.json</c> → <c>x.policy.html</c>: the report sits beside its policy.</summary>
@@ -163,23 +220,23 @@ public static class SearchCommand
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>The existing policy was made from exactly these inputs (content hashes), so searching again would change nothing.</summary>
-    private static bool IsUpToDate(DopSpec spec, SearchOptions options, string outPath)
+    /// <summary>The existing policy when it was made from exactly these inputs (content hashes), so searching again would change nothing; else null.</summary>
+    private static PolicyDocument? TryUpToDate(DopSpec spec, SearchOptions options, string outPath)
     {
         if (!File.Exists(outPath))
         {
-            return false;
+            return null;
         }
 
         var existing = PolicySchema.TryParse(File.ReadAllBytes(outPath), out _);
         var validation = ValidationSetReader.Read(spec.Validation);
         if (existing is null || !validation.Succeeded)
         {
-            return false;
+            return null;
         }
 
         var inputs = SearchInputs.Of(spec, validation.Value!, options.Budget ?? spec.Budget.Value);
-        return existing.SpecHash == inputs.PolicyKey && existing.ToolVersion == ToolVersion.Current;
+        return existing.SpecHash == inputs.PolicyKey && existing.ToolVersion == ToolVersion.Current ? existing : null;
     }
 
     private static bool HasCachedCurves(DopSpec spec, SearchOptions options)

@@ -31,6 +31,20 @@ public static class VerifyCommand
             if (validation.Succeeded && SearchInputs.Of(parsed, validation.Value!, parsed.Budget.Value).PolicyKey != document.SpecHash)
             {
                 Console.Error.WriteLine($"{parsed.SourcePath}: warning {DiagnosticCodes.PolicyOutOfDate}: the policy {result.GetValue(policy)} was made from another spec or validation set; rebuild with DopSearch=always to refresh it");
+                return ExitCodes.Success;
+            }
+
+            // The build takes the class's names from the policy (written by this tool's spec parser): say when the spec's
+            // output section has moved on since.
+            if (document.Output is { } names && (names.ClassName != parsed.Output.ClassName || names.Namespace != parsed.Output.Namespace))
+            {
+                Console.Error.WriteLine($"{parsed.SourcePath}: warning {DiagnosticCodes.PolicyOutOfDate}: the policy {result.GetValue(policy)} names the class {names.Namespace}.{names.ClassName}, the spec's output section {parsed.Output.Namespace}.{parsed.Output.ClassName}; rebuild with DopSearch=always to refresh it");
+            }
+
+            // The search's own warnings stand as long as the policy does (warnings as errors keep failing CI).
+            foreach (var warning in document.Warnings ?? [])
+            {
+                Console.Error.WriteLine($"{parsed.SourcePath}: warning {warning.Code}: {warning.Message}");
             }
 
             return ExitCodes.Success;

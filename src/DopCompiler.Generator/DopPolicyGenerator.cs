@@ -49,6 +49,23 @@ namespace DopCompiler.Generator
                 .WithTrackingName(FactsStep);
 
             context.RegisterSourceOutput(results.Collect().Combine(facts), (spc, pair) => Emit(spc, pair.Left, pair.Right));
+
+            // Before the first build there is no policy to hand over: the targets list the policies to come in the
+            // DopPendingPolicies property ("path|ClassName;..."), and each gets info DOPG001 instead of bare CS0103s.
+            var pending = context.AnalyzerConfigOptionsProvider
+                .Select((provider, _) => provider.GlobalOptions.TryGetValue("build_property.DopPendingPolicies", out var value) ? value ?? "" : "");
+            context.RegisterSourceOutput(pending, ReportPending);
+        }
+
+        private static void ReportPending(SourceProductionContext context, string pending)
+        {
+            foreach (var entry in pending.Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries).Select(e => e.Trim()).Where(e => e.Length > 0).Distinct().OrderBy(e => e, StringComparer.Ordinal))
+            {
+                var bar = entry.LastIndexOf('|');
+                var path = bar < 0 ? entry : entry.Substring(0, bar);
+                var className = bar < 0 ? "" : entry.Substring(bar + 1);
+                context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.NoPolicyYet, null, Path.GetFileName(path), className).ToDiagnostic());
+            }
         }
 
         private static PolicyInput? ReadInput(AdditionalText text, AnalyzerConfigOptionsProvider provider, System.Threading.CancellationToken cancellationToken)
@@ -73,7 +90,7 @@ namespace DopCompiler.Generator
 
             return new PolicyInput(text.Path, Path.GetFileName(text.Path), content, Metadata("DopClassName"), Metadata("DopNamespace"),
                 Metadata("DopVisibility"), Metadata("DopModelName"), string.IsNullOrWhiteSpace(rootNamespace) ? null : rootNamespace,
-                Metadata("DopModelFolder"));
+                Metadata("DopModelFolder"), Metadata("DopStale"));
         }
 
         private static void Emit(SourceProductionContext context, ImmutableArray<PolicyResult> results, CompilationFacts facts)

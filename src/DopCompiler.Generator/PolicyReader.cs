@@ -37,6 +37,10 @@ namespace DopCompiler.Generator
                 new EquatableArray<DiagnosticInfo>(diagnostics), input.FileName, input.Path);
         }
 
+        /// <summary>"DopGenerated.Dop" for DOPG001's message; "" when the build named no class.</summary>
+        public static string ClassNameForMessage(string? ns, string? className) =>
+            string.IsNullOrWhiteSpace(className) ? "" : string.IsNullOrWhiteSpace(ns) ? className!.Trim() : ns!.Trim() + "." + className!.Trim();
+
         /// <summary>
         /// The folder <c>Load()</c> opens, relative to the app's base directory: the <c>DopModelFolder</c> metadata (where the
         /// build copies the trimmed model), else <c>dop-model/&lt;class name&gt;</c>, the targets' default. '/'-separated, no
@@ -52,7 +56,7 @@ namespace DopCompiler.Generator
         {
             if (input.Text is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoPolicyYet, input.Path, input.FileName));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoPolicyYet, input.Path, input.FileName, ClassNameForMessage(input.Namespace, input.ClassName)));
                 return null;
             }
 
@@ -86,9 +90,10 @@ namespace DopCompiler.Generator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidVisibility, input.Path, visibility, input.FileName));
             }
 
-            if (!string.IsNullOrWhiteSpace(input.ModelName) && !string.Equals(input.ModelName!.Trim(), document.Model.Name, StringComparison.Ordinal))
+            if (!string.IsNullOrWhiteSpace(input.Stale))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelNameMismatch, input.Path, input.FileName, document.Model.Name, input.ModelName!.Trim()));
+                // The last search failed or was cancelled: the class stays (the IDE keeps working), with a warning.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StalePolicy, input.Path, input.FileName, input.Stale!.Trim()));
             }
 
             var groupNames = document.Groups.Select(g => g.Name).ToArray();

@@ -40,6 +40,19 @@ namespace DopCompiler.Policy
 
         /// <summary>Per-parameter divergence curves the solver used. Sorted by module, then group.</summary>
         [DataMember(Name = "curves")] public List<PolicyCurve> Curves { get; set; } = new List<PolicyCurve>();
+
+        /// <summary>
+        /// The generated class's names as the tool's spec parser resolved them (<c>output.class_name</c> /
+        /// <c>output.namespace</c> and their defaults). The build reads them from here, so one parser decides. Absent in
+        /// files written before this field existed (readers then fall back to the spec file name and <c>DopGenerated</c>).
+        /// </summary>
+        [DataMember(Name = "output", EmitDefaultValue = false)] public PolicyOutput? Output { get; set; }
+
+        /// <summary>
+        /// The coded warnings the search reported (DOP041, DOP044, ...), sorted by code: the tool repeats them whenever it
+        /// finds this policy up to date, so warnings-as-errors keeps failing a build until the cause is fixed.
+        /// </summary>
+        [DataMember(Name = "warnings", EmitDefaultValue = false)] public List<PolicyWarning>? Warnings { get; set; }
     }
 
     [DataContract]

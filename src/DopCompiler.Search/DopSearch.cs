@@ -31,7 +31,7 @@ public static class DopSearch
         var (time, entry) = TimeModelPhase.Run(setup, curves.Entry, layout, cache, workspace, progress);
         var pricing = SearchPricing.Of(spec, setup.Config, layout, time, setup.Layers);
         var solved = SolvePhase.Run(setup, entry, pricing, progress);
-        var measurement = MeasurePhase.Run(setup, entry, pricing, solved, workspace, progress, statistics);
+        var measurement = MeasurePhase.Run(setup, entry, pricing, solved, workspace, cache, progress, statistics);
         var document = PolicyDocumentFactory.FromSearch(setup, entry, pricing, solved, measurement.MeasuredKl);
 
         statistics.Elapsed = stopwatch.Elapsed;

@@ -16,7 +16,11 @@ public sealed record SearchOptions
     /// <summary>Restart each curve point from cached hidden states (§5); off only for benchmarks and tests.</summary>
     public bool ReusePrefix { get; init; } = true;
 
-    /// <summary>Measure the chosen policy's joint KL even on a cache hit (loads the model, one validation run).</summary>
+    /// <summary>
+    /// On a cache hit, measure the chosen policy's joint KL when the cache holds no measurement of it (loads the model: a
+    /// reference pass and one policy pass) and store it; a stored measurement is used either way. <c>dop search</c> sets
+    /// it, so its policy does not depend on the cache; <c>dop solve</c> only with <c>--measure</c>.
+    /// </summary>
     public bool MeasureOnCacheHit { get; init; }
 
     /// <summary>Random policies whose predicted and measured KL are reported next to the chosen one.</summary>

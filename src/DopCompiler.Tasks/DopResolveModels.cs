@@ -8,8 +8,7 @@ using Microsoft.Build.Utilities;
 namespace DopCompiler.Tasks
 {
     /// <summary>
-    /// Fills in each DopModel's generated-class names (item metadata, else the spec's <c>output</c>, else the spec's
-    /// defaults) and lists the files its search reads — the spec, every file of the model folder, the validation JSONL
+    /// Lists the files each DopModel's search reads — the spec, every file of the model folder, the validation JSONL
     /// and the images it names — as the search target's Inputs. Cheap (no hashing, no model loading) and never fails:
     /// an unreadable spec yields just the spec, and the tool reports what is wrong with it.
     /// </summary>
@@ -24,7 +23,7 @@ namespace DopCompiler.Tasks
         /// <summary>Files every model's search depends on (the tool, the targets file); added to each model's inputs.</summary>
         public ITaskItem[] CommonInputs { get; set; } = Array.Empty<ITaskItem>();
 
-        /// <summary>The models with ClassName, Namespace and ModelName filled in.</summary>
+        /// <summary>The models with <c>Spec</c> (the spec's full path) added. Class names come later, from the policy (<see cref="DopPolicyNames"/>).</summary>
         [Output]
         public ITaskItem[] ResolvedModels { get; private set; } = Array.Empty<ITaskItem>();
 
@@ -42,23 +41,8 @@ namespace DopCompiler.Tasks
                 var outline = SpecOutline.Read(spec);
                 var item = new TaskItem(model);
                 item.SetMetadata("Spec", spec);
-                if (item.GetMetadata("ClassName").Trim().Length == 0)
-                {
-                    item.SetMetadata("ClassName", outline.ClassName ?? DopConventions.ClassNameFromSpecFile(spec));
-                }
-
-                if (item.GetMetadata("Namespace").Trim().Length == 0)
-                {
-                    item.SetMetadata("Namespace", outline.Namespace ?? DopConventions.DefaultNamespace);
-                }
-
                 var specDirectory = Path.GetDirectoryName(spec) ?? "";
                 var modelFolder = Resolve(specDirectory, outline.Model);
-                if (item.GetMetadata("ModelName").Trim().Length == 0)
-                {
-                    item.SetMetadata("ModelName", modelFolder == null ? "" : Path.GetFileName(modelFolder.TrimEnd('/', '\\')));
-                }
-
                 resolved.Add(item);
 
                 var files = new SortedSet<string>(StringComparer.Ordinal) { spec };
@@ -82,7 +66,7 @@ namespace DopCompiler.Tasks
                     inputs.Add(input);
                 }
 
-                Log.LogMessage(MessageImportance.Low, "dop: {0}: class {1}.{2}, {3} input files", spec, item.GetMetadata("Namespace"), item.GetMetadata("ClassName"), files.Count);
+                Log.LogMessage(MessageImportance.Low, "dop: {0}: {1} input files", spec, files.Count);
             }
 
             ResolvedModels = resolved.ToArray();

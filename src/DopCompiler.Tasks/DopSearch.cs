@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Threading;
+using DopCompiler.Policy;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -10,13 +11,13 @@ namespace DopCompiler.Tasks
     /// <summary>
     /// <c>dop search &lt;spec&gt; --out &lt;policy&gt; ...</c>: writes the policy (atomically, by the tool) or, when the
     /// policy's spec_hash already matches the inputs, leaves it untouched. Holds a lock file beside the policy so two
-    /// builds of one project (target frameworks, parallel IDE builds) never search into the same file at once.
+    /// builds of one project (target frameworks, parallel IDE builds) never search into the same file at once. A failed or
+    /// cancelled search keeps the last good policy (the IDE keeps its class) and writes <see cref="StaleFile"/> saying why.
     /// </summary>
     public sealed class DopSearch : DopToolTask
     {
-        private const string UpToDateLine = "dop: policy is up to date";
-
         private volatile bool _cancelled;
+        private string? _firstError;
 
         [Required]
         public string SpecFile { get; set; } = "";
@@ -36,10 +37,13 @@ namespace DopCompiler.Tasks
         /// <summary>When set, the tool also writes the trimmed checkpoint the generated class reads into this folder (<c>--trimmed-out</c>).</summary>
         public string? TrimmedOut { get; set; }
 
-        /// <summary>Delete the policy when the search fails, so no stale policy outlives a broken spec (policies under obj/).</summary>
-        public bool DeleteOutputOnFailure { get; set; }
+        /// <summary>
+        /// Written (one line: why) when the search fails or is cancelled while an older policy exists, and deleted when a
+        /// search succeeds: the generator then reports DOPG013 (the class comes from the last good policy).
+        /// </summary>
+        public string? StaleFile { get; set; }
 
-        /// <summary>True when the tool printed "dop: policy is up to date": the existing policy is current (hash match) and nothing was written.</summary>
+        /// <summary>True when the tool's <c>dop-result:</c> line said <c>up-to-date</c>: the policy file was not written.</summary>
         [Output]
         public bool WasUpToDate { get; private set; }
 
@@ -79,7 +83,7 @@ namespace DopCompiler.Tasks
             DefaultDiagnosticFile ??= SpecFile;
             if (!File.Exists(SpecFile))
             {
-                Log.LogError(null, TaskDiagnosticCodes.SpecMissing, null, SpecFile, 0, 0, 0, 0,
+                Log.LogError(null, TaskDiagnosticCodes.SpecMissing, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.SpecMissing), SpecFile, 0, 0, 0, 0,
                     "the DopModel spec '{0}' does not exist.", SpecFile);
                 return false;
             }
@@ -87,7 +91,7 @@ namespace DopCompiler.Tasks
             var device = (Device ?? "").Trim().ToLowerInvariant();
             if (device.Length > 0 && device != "auto" && device != "cpu" && device != "cuda")
             {
-                Log.LogError(null, TaskDiagnosticCodes.InvalidSetting, null, SpecFile, 0, 0, 0, 0,
+                Log.LogError(null, TaskDiagnosticCodes.InvalidSetting, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.InvalidSetting), SpecFile, 0, 0, 0, 0,
                     "DopDevice must be auto, cpu or cuda, found '{0}'.", Device);
                 return false;
             }
@@ -95,7 +99,7 @@ namespace DopCompiler.Tasks
             if (!string.IsNullOrWhiteSpace(Budget)
                 && !(double.TryParse(Budget, NumberStyles.Float, CultureInfo.InvariantCulture, out var budget) && budget > 0 && budget <= 1))
             {
-                Log.LogError(null, TaskDiagnosticCodes.InvalidSetting, null, SpecFile, 0, 0, 0, 0,
+                Log.LogError(null, TaskDiagnosticCodes.InvalidSetting, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.InvalidSetting), SpecFile, 0, 0, 0, 0,
                     "DopBudget must be a fraction in (0, 1] written with a '.', found '{0}'.", Budget);
                 return false;
             }
@@ -115,15 +119,21 @@ namespace DopCompiler.Tasks
             {
                 if (gate == null)
                 {
-                    Log.LogError(null, TaskDiagnosticCodes.Cancelled, null, SpecFile, 0, 0, 0, 0,
+                    Log.LogError(null, TaskDiagnosticCodes.Cancelled, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.Cancelled), SpecFile, 0, 0, 0, 0,
                         "the dop search was cancelled while waiting for another build of this project; no policy was written.");
                     return false;
                 }
 
                 var succeeded = base.Execute() && !Log.HasLoggedErrors;
+                WasUpToDate = succeeded && ResultValue == "up-to-date";
                 if (!succeeded)
                 {
                     RemovePartialOutput();
+                    MarkStale();
+                }
+                else if (!string.IsNullOrEmpty(StaleFile) && File.Exists(StaleFile))
+                {
+                    File.Delete(StaleFile);
                 }
 
                 return succeeded;
@@ -138,12 +148,42 @@ namespace DopCompiler.Tasks
 
         protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
         {
-            if (singleLine.TrimStart().StartsWith(UpToDateLine, StringComparison.Ordinal))
+            if (_firstError == null && CanonicalDiagnostic.TryParse(singleLine) is { IsError: true } error)
             {
-                WasUpToDate = true;
+                _firstError = error.Code + ": " + error.Text;
             }
 
             base.LogEventsFromTextOutput(singleLine, messageImportance);
+        }
+
+        /// <summary>The last good policy stays (the IDE keeps its class); the stale file says that it no longer matches the spec.</summary>
+        private void MarkStale()
+        {
+            if (string.IsNullOrEmpty(StaleFile) || !File.Exists(PolicyFile))
+            {
+                return;
+            }
+
+            var reason = _cancelled || ExitCode == 130 ? "the last search was cancelled"
+                : _firstError != null ? "the last search failed: " + _firstError
+                : "the last search failed (exit code " + ExitCode.ToString(CultureInfo.InvariantCulture) + ")";
+            try
+            {
+                // Temp file and rename, like every other output; the reason is one line (it becomes item metadata).
+                var temp = StaleFile + ".tmp";
+                File.WriteAllText(temp, reason.Replace('\r', ' ').Replace('\n', ' ') + "\n");
+                if (File.Exists(StaleFile))
+                {
+                    File.Delete(StaleFile);
+                }
+
+                File.Move(temp, StaleFile);
+                Log.LogMessage(MessageImportance.High, "dop: kept the last good policy {0} ({1}); it is marked stale until a search succeeds", PolicyFile, reason);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                Log.LogMessage(MessageImportance.Normal, "dop: could not write {0}: {1}", StaleFile, e.Message);
+            }
         }
 
         /// <summary>An exclusive lock file beside the policy, deleted on close; null when cancelled while waiting.</summary>
@@ -172,7 +212,7 @@ namespace DopCompiler.Tasks
             return null;
         }
 
-        /// <summary>A killed tool cannot clean up: remove its temp files and trimmed-model temp folders, and the policy when asked to.</summary>
+        /// <summary>A killed tool cannot clean up: remove its temp files and trimmed-model temp folders (never the last good policy).</summary>
         private void RemovePartialOutput()
         {
             try
@@ -201,11 +241,6 @@ namespace DopCompiler.Tasks
                     }
                 }
 
-                if (DeleteOutputOnFailure && File.Exists(full))
-                {
-                    File.Delete(full);
-                    Log.LogMessage(MessageImportance.Normal, "dop: removed {0} (the search failed; a stale policy must not be compiled)", full);
-                }
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {

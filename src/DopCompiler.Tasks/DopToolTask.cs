@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Text;
+using System.Text.RegularExpressions;
+using DopCompiler.Policy;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -16,9 +19,22 @@ namespace DopCompiler.Tasks
     public abstract class DopToolTask : ToolTask
     {
         private const string ProgressPrefix = "dop: ";
+        private const string ResultPrefix = "dop-result: ";
         private const int RememberedLines = 12;
 
+        /// <summary>
+        /// How often a step line (<c>dop: [n/m] ... (time left ..)</c>) is repeated at high importance within one phase: what
+        /// the terminal logger shows as the live line at the default verbosity, and few enough lines for a CI log.
+        /// </summary>
+        private static readonly TimeSpan HighImportanceStepInterval = TimeSpan.FromSeconds(15);
+
+        // "dop: [3/17] curve attention/image depth 4 (time left 00:12)": the phase kind is the first word after the counter.
+        private static readonly Regex StepLine = new Regex(@"^dop: \[\d+/\d+\] (?<kind>\S+)", RegexOptions.CultureInvariant);
+
         private readonly Queue<string> _lastLines = new Queue<string>();
+        private readonly Stopwatch _sinceHighStep = new Stopwatch();
+        private string? _highStepKind;
+        private WarningSettings? _warnings;
         private bool _hostReportedMissingDependency;
 
         protected DopToolTask()
@@ -47,6 +63,21 @@ namespace DopCompiler.Tasks
         /// <summary>The file a diagnostic printed without a location is attributed to (the spec).</summary>
         public string? DefaultDiagnosticFile { get; set; }
 
+        /// <summary><c>$(TreatWarningsAsErrors)</c>: the tool's DOP warnings become errors (except <see cref="WarningsNotAsErrors"/>).</summary>
+        public bool TreatWarningsAsErrors { get; set; }
+
+        /// <summary><c>$(WarningsAsErrors)</c>: codes whose warnings become errors.</summary>
+        public string? WarningsAsErrors { get; set; }
+
+        /// <summary><c>$(WarningsNotAsErrors)</c>: codes that stay warnings under <see cref="TreatWarningsAsErrors"/>.</summary>
+        public string? WarningsNotAsErrors { get; set; }
+
+        /// <summary><c>$(NoWarn)</c>: codes whose warnings are not shown (logged as low-importance messages).</summary>
+        public string? NoWarn { get; set; }
+
+        /// <summary>The value of the tool's machine-readable <c>dop-result: </c> line, when it printed one.</summary>
+        protected string? ResultValue { get; private set; }
+
         protected override string ToolName => "dotnet";
 
         /// <summary>The tool's sub-command and its arguments, after the dll path.</summary>
@@ -67,7 +98,7 @@ namespace DopCompiler.Tasks
         {
             if (!File.Exists(ToolAssembly))
             {
-                Log.LogError(null, TaskDiagnosticCodes.ToolNotFound, null, DefaultDiagnosticFile, 0, 0, 0, 0,
+                Log.LogError(null, TaskDiagnosticCodes.ToolNotFound, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.ToolNotFound), DefaultDiagnosticFile, 0, 0, 0, 0,
                     "the dop tool was not found at '{0}'. Restore the project (dotnet restore) so the DopCompiler package is in the NuGet folder, or set DopToolPath to a built dop.dll.",
                     ToolAssembly);
                 return false;
@@ -75,7 +106,7 @@ namespace DopCompiler.Tasks
 
             if (ProgressImportance() == null)
             {
-                Log.LogError(null, TaskDiagnosticCodes.InvalidSetting, null, DefaultDiagnosticFile, 0, 0, 0, 0,
+                Log.LogError(null, TaskDiagnosticCodes.InvalidSetting, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.InvalidSetting), DefaultDiagnosticFile, 0, 0, 0, 0,
                     "DopVerbosity must be low, normal or high, found '{0}'.", Verbosity);
                 return false;
             }
@@ -125,9 +156,17 @@ namespace DopCompiler.Tasks
                 return;
             }
 
+            if (singleLine.StartsWith(ResultPrefix, StringComparison.Ordinal))
+            {
+                // The tool's machine-readable outcome (a contract, not progress text).
+                ResultValue = singleLine.Substring(ResultPrefix.Length).Trim();
+                Log.LogMessage(MessageImportance.Low, "{0}", singleLine);
+                return;
+            }
+
             if (singleLine.StartsWith(ProgressPrefix, StringComparison.Ordinal))
             {
-                Log.LogMessage(ProgressImportance() ?? MessageImportance.Normal, "{0}", singleLine);
+                Log.LogMessage(ProgressLineImportance(singleLine), "{0}", singleLine);
                 return;
             }
 
@@ -146,13 +185,19 @@ namespace DopCompiler.Tasks
         private void LogDiagnostic(CanonicalDiagnostic diagnostic)
         {
             var file = diagnostic.OriginIsTool ? DefaultDiagnosticFile : diagnostic.Origin;
-            if (diagnostic.IsError)
+            var help = DiagnosticHelp.LinkFor(diagnostic.Code);
+            var disposition = diagnostic.IsWarning ? Warnings().Classify(diagnostic.Code) : WarningDisposition.Warning;
+            if (diagnostic.IsError || disposition == WarningDisposition.Error)
             {
-                Log.LogError(null, diagnostic.Code, null, file, diagnostic.Line, diagnostic.Column, diagnostic.EndLine, diagnostic.EndColumn, "{0}", diagnostic.Text);
+                Log.LogError(null, diagnostic.Code, null, help, file, diagnostic.Line, diagnostic.Column, diagnostic.EndLine, diagnostic.EndColumn, "{0}", diagnostic.Text);
+            }
+            else if (diagnostic.IsWarning && disposition == WarningDisposition.Suppressed)
+            {
+                Log.LogMessage(MessageImportance.Low, "{0}: warning {1} (suppressed by NoWarn): {2}", file, diagnostic.Code, diagnostic.Text);
             }
             else if (diagnostic.IsWarning)
             {
-                Log.LogWarning(null, diagnostic.Code, null, file, diagnostic.Line, diagnostic.Column, diagnostic.EndLine, diagnostic.EndColumn, "{0}", diagnostic.Text);
+                Log.LogWarning(null, diagnostic.Code, null, help, file, diagnostic.Line, diagnostic.Column, diagnostic.EndLine, diagnostic.EndColumn, "{0}", diagnostic.Text);
             }
             else
             {
@@ -172,23 +217,57 @@ namespace DopCompiler.Tasks
 
             if (ExitCode == 130)
             {
-                Log.LogError(null, TaskDiagnosticCodes.Cancelled, null, DefaultDiagnosticFile, 0, 0, 0, 0,
+                Log.LogError(null, TaskDiagnosticCodes.Cancelled, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.Cancelled), DefaultDiagnosticFile, 0, 0, 0, 0,
                     "the dop search was cancelled; no policy was written.");
                 return false;
             }
 
             if (_hostReportedMissingDependency)
             {
-                Log.LogError(null, TaskDiagnosticCodes.ToolNotFound, null, DefaultDiagnosticFile, 0, 0, 0, 0,
+                Log.LogError(null, TaskDiagnosticCodes.ToolNotFound, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.ToolNotFound), DefaultDiagnosticFile, 0, 0, 0, 0,
                     "the dop tool could not start because a dependency was not found (exit code {0}). Restore the project so TorchSharp and libtorch-cpu-linux-x64 are in the NuGet folders ({1}). The host said: {2}",
                     ExitCode, ProbingPathsText(), LastLinesText());
                 return false;
             }
 
-            Log.LogError(null, TaskDiagnosticCodes.ToolCrashed, null, DefaultDiagnosticFile, 0, 0, 0, 0,
+            Log.LogError(null, TaskDiagnosticCodes.ToolCrashed, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.ToolCrashed), DefaultDiagnosticFile, 0, 0, 0, 0,
                 "the dop tool stopped with exit code {0}{1} without reporting a diagnostic. {2}Build with -v:detailed for its full output; please report this with that output.",
                 ExitCode, SignalText(ExitCode), LastLinesText().Length > 0 ? "Its last output: " + LastLinesText() + " " : "");
             return false;
+        }
+
+        private WarningSettings Warnings() =>
+            _warnings ??= new WarningSettings(TreatWarningsAsErrors, WarningsAsErrors, WarningsNotAsErrors, NoWarn);
+
+        /// <summary>
+        /// With the default <c>normal</c>: high importance (shown by the terminal logger's live line and at minimal
+        /// verbosity) for each phase's start line, the first step line of each phase kind and then one step line every
+        /// <see cref="HighImportanceStepInterval"/>; the other step lines at normal importance. <c>low</c> and <c>high</c>
+        /// put every line at that importance.
+        /// </summary>
+        internal MessageImportance ProgressLineImportance(string line)
+        {
+            var importance = ProgressImportance() ?? MessageImportance.Normal;
+            if (importance != MessageImportance.Normal)
+            {
+                return importance;
+            }
+
+            var step = StepLine.Match(line);
+            if (!step.Success)
+            {
+                return MessageImportance.High;
+            }
+
+            var kind = step.Groups["kind"].Value;
+            if (kind != _highStepKind || !_sinceHighStep.IsRunning || _sinceHighStep.Elapsed >= HighImportanceStepInterval)
+            {
+                _highStepKind = kind;
+                _sinceHighStep.Restart();
+                return MessageImportance.High;
+            }
+
+            return MessageImportance.Normal;
         }
 
         /// <summary>Importance of progress lines for <see cref="Verbosity"/>; null when the value is not allowed.</summary>

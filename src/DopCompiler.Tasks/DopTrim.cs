@@ -1,4 +1,5 @@
 using System.IO;
+using DopCompiler.Policy;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -33,7 +34,7 @@ namespace DopCompiler.Tasks
             DefaultDiagnosticFile ??= SpecFile;
             if (!File.Exists(PolicyFile))
             {
-                Log.LogError(null, TaskDiagnosticCodes.PolicyMissing, null, SpecFile, 0, 0, 0, 0,
+                Log.LogError(null, TaskDiagnosticCodes.PolicyMissing, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.PolicyMissing), SpecFile, 0, 0, 0, 0,
                     "the policy '{0}' does not exist, so there is no trimmed model to write. Build once with DopSearch=auto, or fix DopPolicyFile.", PolicyFile);
                 return false;
             }

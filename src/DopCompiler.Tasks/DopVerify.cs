@@ -1,4 +1,5 @@
 using System.IO;
+using DopCompiler.Policy;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -32,7 +33,7 @@ namespace DopCompiler.Tasks
             DefaultDiagnosticFile ??= SpecFile;
             if (!File.Exists(PolicyFile))
             {
-                Log.LogError(null, TaskDiagnosticCodes.PolicyMissing, null, SpecFile, 0, 0, 0, 0,
+                Log.LogError(null, TaskDiagnosticCodes.PolicyMissing, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.PolicyMissing), SpecFile, 0, 0, 0, 0,
                     "the committed policy '{0}' does not exist. Build once with DopSearch=always to write it, or remove DopPolicyFile.", PolicyFile);
                 return false;
             }

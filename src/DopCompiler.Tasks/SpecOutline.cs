@@ -1,13 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Text;
 
 namespace DopCompiler.Tasks
 {
     /// <summary>
-    /// The few top-level facts of a dop.yaml the build needs before the tool runs: the model folder, the validation
-    /// file and the output names. A forgiving line reader, not a YAML parser: whatever it cannot read it leaves empty,
+    /// The two top-level facts of a dop.yaml the build needs before the tool runs, to list the search's input files: the
+    /// model folder and the validation file. Nothing else (the class's names come from the tool's parser, through the
+    /// policy). A forgiving line reader, not a YAML parser: whatever it cannot read it leaves empty,
     /// and the tool (which parses the spec properly) reports the problem with file and line.
     /// </summary>
     internal sealed class SpecOutline
@@ -15,10 +15,6 @@ namespace DopCompiler.Tasks
         public string? Model { get; private set; }
 
         public string? Validation { get; private set; }
-
-        public string? ClassName { get; private set; }
-
-        public string? Namespace { get; private set; }
 
         public static SpecOutline Read(string path)
         {
@@ -93,12 +89,6 @@ namespace DopCompiler.Tasks
                 case "/validation":
                 case "validation/path":
                     Validation = text;
-                    break;
-                case "output/class_name":
-                    ClassName = text;
-                    break;
-                case "output/namespace":
-                    Namespace = text;
                     break;
             }
         }

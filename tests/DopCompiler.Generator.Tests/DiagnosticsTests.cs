@@ -134,13 +134,43 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
-    public void ModelNameMismatchWarnsAndStillGenerates()
+    public void ModelFolderNameIsNotAModelIdentity()
     {
+        // DOPG012 is retired: a moved or renamed model folder with the same bytes is the same model (the tool compares
+        // content hashes), so a different folder name in the project is no warning that would never go away.
         var (result, _, _) = GeneratorHarness.Run([PolicyItem.For("tiny-a.policy.json", PolicyA, modelName: "other-model")]);
-        var diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal("DOPG012", diagnostic.Id);
-        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Empty(result.Diagnostics);
         Assert.Equal(2, result.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void StalePolicyWarnsDopg013AndStillGenerates()
+    {
+        var (result, _, _) = GeneratorHarness.Run([PolicyItem.For("tiny-a.policy.json", PolicyA, stale: "the last search failed: DOP023: bad key")]);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("DOPG013", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Contains("DOP023: bad key", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Contains(result.GeneratedSources, s => s.HintName == "MyApp.Models.TinyDop.g.cs");
+    }
+
+    [Fact]
+    public void PendingPoliciesGetDopg001NamingTheClass()
+    {
+        var (result, _, _) = GeneratorHarness.Run([], properties: new Dictionary<string, string> { ["DopPendingPolicies"] = "/p/obj/dop/dop.policy.json|Dop;/p/obj/dop/b.policy.json|BDop" });
+        Assert.Equal(["DOPG001", "DOPG001"], result.Diagnostics.Select(d => d.Id));
+        Assert.All(result.Diagnostics, d => Assert.Equal(DiagnosticSeverity.Info, d.Severity));
+        var messages = result.Diagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Contains(messages, m => m.Contains("'b.policy.json'", StringComparison.Ordinal) && m.Contains("BDop", StringComparison.Ordinal));
+        Assert.Empty(result.GeneratedSources);
+    }
+
+    [Fact]
+    public void EveryDiagnosticHasAHelpLinkToItsAnchor()
+    {
+        var (result, _, _) = GeneratorHarness.Run([PolicyItem.For("tiny-a.policy.json", PolicyA, stale: "x")]);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.EndsWith("docs/generated-code.md#dopg013", diagnostic.Descriptor.HelpLinkUri, StringComparison.Ordinal);
     }
 
     [Fact]

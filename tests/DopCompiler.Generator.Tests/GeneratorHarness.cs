@@ -14,7 +14,7 @@ namespace DopCompiler.Generator.Tests;
 /// <summary>One AdditionalFiles item as MSBuild would hand it to the compiler: path, text (null: absent) and metadata.</summary>
 internal sealed record PolicyItem(string Path, string? Text, IReadOnlyDictionary<string, string> Metadata)
 {
-    public static PolicyItem For(string fileName, string? text, string? className = "TinyDop", string? ns = "MyApp.Models", string? visibility = "public", string? modelName = null, string policyFlag = "true")
+    public static PolicyItem For(string fileName, string? text, string? className = "TinyDop", string? ns = "MyApp.Models", string? visibility = "public", string? modelName = null, string policyFlag = "true", string? stale = null)
     {
         var metadata = new Dictionary<string, string> { ["DopPolicy"] = policyFlag };
         void Add(string key, string? value)
@@ -29,6 +29,7 @@ internal sealed record PolicyItem(string Path, string? Text, IReadOnlyDictionary
         Add("DopNamespace", ns);
         Add("DopVisibility", visibility);
         Add("DopModelName", modelName);
+        Add("DopStale", stale);
         return new PolicyItem("/project/obj/dop/" + fileName, text, metadata);
     }
 }
@@ -56,11 +57,17 @@ internal static class GeneratorHarness
 
     public static AdditionalText Text(PolicyItem item) => new InMemoryAdditionalText(item.Path, item.Text);
 
-    public static GeneratorDriver Driver(IEnumerable<PolicyItem> items, string? rootNamespace = null, IEnumerable<AdditionalText>? texts = null)
+    public static GeneratorDriver Driver(IEnumerable<PolicyItem> items, string? rootNamespace = null, IEnumerable<AdditionalText>? texts = null,
+        IReadOnlyDictionary<string, string>? properties = null)
     {
         var list = items.ToArray();
         var additional = (texts ?? list.Select(Text)).ToImmutableArray();
         var global = new Dictionary<string, string>();
+        foreach (var property in properties ?? new Dictionary<string, string>())
+        {
+            global["build_property." + property.Key] = property.Value;
+        }
+
         if (rootNamespace is not null)
         {
             global["build_property.RootNamespace"] = rootNamespace;
@@ -73,9 +80,10 @@ internal static class GeneratorHarness
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
     }
 
-    public static (GeneratorRunResult Result, Compilation Output, GeneratorDriver Driver) Run(IEnumerable<PolicyItem> items, bool withRuntime = true, string? rootNamespace = null)
+    public static (GeneratorRunResult Result, Compilation Output, GeneratorDriver Driver) Run(IEnumerable<PolicyItem> items, bool withRuntime = true, string? rootNamespace = null,
+        IReadOnlyDictionary<string, string>? properties = null)
     {
-        var driver = Driver(items, rootNamespace).RunGeneratorsAndUpdateCompilation(Compilation(withRuntime), out var output, out _);
+        var driver = Driver(items, rootNamespace, properties: properties).RunGeneratorsAndUpdateCompilation(Compilation(withRuntime), out var output, out _);
         return (driver.GetRunResult().Results.Single(), output, driver);
     }
 

@@ -133,13 +133,15 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
             Directory.Move(away, Path.Combine(App, "model"));
         }
 
-        // 5. Broken YAML: a DOP0xx error with file and line, a failed build, no policy left behind.
+        // 5. Broken YAML: a DOP0xx error with file and line, a failed build; the last good policy stays, marked stale.
+        var lastGood = File.ReadAllBytes(ObjPolicy);
         File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.6", "fraction: 1.5"));
         var broken = Step("broken spec", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
         Assert.NotEqual(0, broken.ExitCode);
         Assert.Matches(new Regex(Regex.Escape(Spec) + @"\(\d+,\d+\): error DOP0\d\d: "), broken.Output);
         Assert.DoesNotContain("MSB6006", broken.Output);
-        Assert.False(File.Exists(ObjPolicy));
+        Assert.Equal(lastGood, File.ReadAllBytes(ObjPolicy));
+        Assert.StartsWith("the last search failed: DOP0", File.ReadAllText(Path.ChangeExtension(ObjPolicy, ".stale")), StringComparison.Ordinal);
     }
 
     private void AssertPackageLayout(string nupkg)

@@ -36,10 +36,36 @@ public sealed class CliTests : IDisposable
         Assert.True(File.Exists(policy));
         var written = File.ReadAllBytes(policy);
 
+        Assert.EndsWith("dop-result: written", error.TrimEnd());
+        var document = DopCompiler.Policy.PolicySchema.TryParse(written, out _)!;
+        // The class's names as the tool's spec parser resolved them: the build reads them from here (one parser).
+        Assert.Equal("TinyDop", document.Output!.ClassName);
+        Assert.Equal("Tiny.Generated", document.Output.Namespace);
+        var writtenAt = File.GetLastWriteTimeUtc(policy);
+
         (code, _, error) = Dop("search", spec, "--cache-dir", cache, "--out", policy);
         Assert.Equal(0, code);
         Assert.Contains("policy is up to date", error);
+        Assert.EndsWith("dop-result: up-to-date", error.TrimEnd());
         Assert.Equal(written, File.ReadAllBytes(policy));
+        // Not touched either: an unchanged policy must not make the compiler run again.
+        Assert.Equal(writtenAt, File.GetLastWriteTimeUtc(policy));
+
+        // The model folder moved (same bytes): still up to date (content hash), the policy's model name follows the folder,
+        // and the next run finds nothing to change.
+        Directory.Move(Path.Combine(_folder, "model"), Path.Combine(_folder, "moved-model"));
+        File.WriteAllText(spec, File.ReadAllText(spec).Replace("model: model", "model: moved-model", StringComparison.Ordinal));
+        (code, _, error) = Dop("search", spec, "--cache-dir", cache, "--out", policy);
+        Assert.True(code == 0, error);
+        Assert.Contains("policy is up to date", error);
+        Assert.DoesNotContain("dop: [", error);
+        Assert.EndsWith("dop-result: written", error.TrimEnd());
+        var moved = DopCompiler.Policy.PolicySchema.TryParse(File.ReadAllBytes(policy), out _)!;
+        Assert.Equal("moved-model", moved.Model.Name);
+        Assert.Equal(document.SpecHash, moved.SpecHash);
+        (code, _, error) = Dop("search", spec, "--cache-dir", cache, "--out", policy);
+        Assert.EndsWith("dop-result: up-to-date", error.TrimEnd());
+        Directory.Move(Path.Combine(_folder, "moved-model"), Path.Combine(_folder, "model"));
 
         (code, var output, error) = Dop("eval", "--model", Path.Combine(_folder, "model"), "--data", Path.Combine(_folder, "data", "val.jsonl"), "--policy", policy, "--json");
         Assert.True(code == 0, error);

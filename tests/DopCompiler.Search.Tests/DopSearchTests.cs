@@ -25,6 +25,37 @@ public sealed class DopSearchTests : IDisposable
     }
 
     [Fact]
+    public void ThePolicyIsByteIdenticalWhateverTheCurveCacheHolds()
+    {
+        // Issue 22 item 3: a cold cache measured the KL and a warm one wrote -1, so two machines (or configurations)
+        // generated different classes from the same inputs.
+        Directory.CreateDirectory(_folder);
+        var spec = DopSpecParser.Parse(TinySearchProject.Write(_folder, samples: 2, budget: 0.8)).GetValueOrThrow();
+        var options = new SearchOptions { CacheFolder = Path.Combine(_folder, "cache"), MeasureOnCacheHit = true };
+
+        var coldOutcome = DopSearch.Run(spec, options, new SilentProgress());
+        var cold = PolicySchema.Serialize(coldOutcome.Document);
+        Assert.False(coldOutcome.CacheHit);
+        Assert.True(coldOutcome.Document.Divergence.MeasuredKl >= 0);
+
+        // Warm, the measurement stored with the curves: same bytes and no validation run at all.
+        var warmOutcome = DopSearch.Run(spec, options, new SilentProgress());
+        Assert.True(warmOutcome.CacheHit);
+        Assert.Equal(0, warmOutcome.Statistics.ValidationRuns);
+        Assert.Equal(cold, PolicySchema.Serialize(warmOutcome.Document));
+
+        // Warm curves from a cache written before measurements were stored: the search measures again, same bytes.
+        var cache = new CurveCache(options.CacheFolder);
+        var key = SearchInputs.Of(spec, ValidationSetReader.Read(spec.Validation).GetValueOrThrow(), 0.8).CurveKey;
+        cache.Write(cache.TryRead(key)! with { MeasuredKl = null });
+        var remeasured = DopSearch.Run(spec, options, new SilentProgress());
+        Assert.True(remeasured.CacheHit);
+        Assert.True(remeasured.Statistics.ValidationRuns > 0);
+        Assert.Equal(cold, PolicySchema.Serialize(remeasured.Document));
+        Assert.NotNull(cache.TryRead(key)!.MeasuredKl);
+    }
+
+    [Fact]
     public void ImageTokenCountIsSearchedAndStatedAsADroppedSplitWhenChosen()
     {
         Directory.CreateDirectory(Path.Combine(_folder, "plain"));

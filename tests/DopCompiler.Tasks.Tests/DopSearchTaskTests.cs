@@ -20,11 +20,11 @@ public sealed class DopSearchTaskTests : IDisposable
         ToolAssembly = TestPaths.FakeDop,
         ProbingPaths = [new TaskItem(Path.Combine(_folder.Path, "no-such-nuget-folder"))],
         Verbosity = verbosity,
-        DeleteOutputOnFailure = true,
+        StaleFile = Path.Combine(_folder.Path, "obj", "dop.policy.stale"),
     };
 
     [Fact]
-    public void Success_writes_the_policy_and_logs_progress_at_normal_importance()
+    public void Success_writes_the_policy_and_logs_each_phase_at_high_importance()
     {
         var spec = _folder.File("dop.yaml", "model: m\nbudget:\n  fraction: 0.5\n");
         var task = Task(spec);
@@ -37,7 +37,10 @@ public sealed class DopSearchTaskTests : IDisposable
         Assert.Equal(0.25, policy!.Budget.Asked);
         var progress = _engine.Messages.Where(m => m.Message!.StartsWith("dop: [", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, progress.Count);
-        Assert.All(progress, m => Assert.Equal(MessageImportance.Normal, m.Importance));
+        // The first step line of a phase kind ("curve") is high importance (the terminal logger's live line, minimal
+        // verbosity); the next one within 15 s is normal, so CI logs do not get every step.
+        Assert.Equal([MessageImportance.High, MessageImportance.Normal], progress.Select(m => m.Importance));
+        Assert.Contains(_engine.Messages, m => m.Message!.StartsWith("dop: wrote", StringComparison.Ordinal) && m.Importance == MessageImportance.High);
         Assert.Contains(_engine.Messages, m => m.Message == "an unstructured stdout line" && m.Importance == MessageImportance.Low);
         Assert.Empty(_engine.Errors);
         Assert.False(task.WasUpToDate);
@@ -75,12 +78,14 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Canonical_error_becomes_an_msbuild_error_with_file_line_and_column_and_no_policy_is_left()
+    public void Canonical_error_becomes_an_msbuild_error_with_file_line_and_column_and_the_last_policy_is_kept_and_marked_stale()
     {
-        var spec = _folder.File("dop.yaml", "model: m\nbudget:\nfake_error: 'fraction' must be in (0, 1], found 1.5.\n");
+        var spec = _folder.File("dop.yaml", "model: m\nbudget:\n");
         var task = Task(spec);
-        Directory.CreateDirectory(Path.GetDirectoryName(task.PolicyFile)!);
-        File.WriteAllText(task.PolicyFile, "stale");
+        Assert.True(task.Execute(), _engine.Describe());
+        var good = File.ReadAllBytes(task.PolicyFile);
+        File.AppendAllText(spec, "fake_error: 'fraction' must be in (0, 1], found 1.5.\n");
+        task = Task(spec);
 
         Assert.False(task.Execute());
 
@@ -90,7 +95,70 @@ public sealed class DopSearchTaskTests : IDisposable
         Assert.Equal(3, error.LineNumber);
         Assert.Equal(13, error.ColumnNumber);
         Assert.Equal("'fraction' must be in (0, 1], found 1.5.", error.Message);
-        Assert.False(File.Exists(task.PolicyFile));
+        Assert.EndsWith("README.md#dop023", error.HelpLink, StringComparison.Ordinal);
+        // The last good policy stays (the IDE keeps its class); the stale file says why it no longer matches.
+        Assert.Equal(good, File.ReadAllBytes(task.PolicyFile));
+        Assert.Equal("the last search failed: DOP023: 'fraction' must be in (0, 1], found 1.5.", File.ReadAllText(task.StaleFile!).Trim());
+
+        // Fixed: the next search succeeds and the stale mark goes.
+        File.WriteAllText(spec, "model: m\nbudget:\n  fraction: 0.4\n");
+        Assert.True(Task(spec).Execute(), _engine.Describe());
+        Assert.False(File.Exists(task.StaleFile));
+    }
+
+    [Theory]
+    [InlineData("", "", "", "", "warning")]
+    [InlineData("true", "", "", "", "error")]
+    [InlineData("true", "", "DOP041", "", "warning")]
+    [InlineData("true", "", "CS1591,DOP041", "", "warning")]
+    [InlineData("", "DOP041", "", "", "error")]
+    [InlineData("", "CS0168;dop041", "", "", "error")]
+    [InlineData("", "", "", "DOP041", "none")]
+    [InlineData("true", "DOP041", "", "1591, DOP041", "none")]
+    [InlineData("", "DOP040", "", "DOP044", "warning")]
+    public void Project_warning_settings_apply_to_the_tools_warnings_and_repeat_while_the_policy_stands(
+        string treatAsErrors, string asErrors, string notAsErrors, string noWarn, string expected)
+    {
+        var spec = _folder.File("dop.yaml", "model: m\nfake_warning: DOP041 the budget cannot be reached\n");
+        for (var run = 0; run < 2; run++)
+        {
+            // Run 0 searches; run 1 finds the policy up to date and must report the same warning again.
+            _engine.Errors.Clear();
+            _engine.Warnings.Clear();
+            var task = Task(spec);
+            task.TreatWarningsAsErrors = treatAsErrors == "true";
+            task.WarningsAsErrors = asErrors;
+            task.WarningsNotAsErrors = notAsErrors;
+            task.NoWarn = noWarn;
+            var succeeded = task.Execute();
+            Assert.True(File.Exists(task.PolicyFile));
+            if (expected != "error")
+            {
+                Assert.Equal(run == 1, task.WasUpToDate);
+            }
+
+            switch (expected)
+            {
+                case "error":
+                    Assert.False(succeeded);
+                    var error = Assert.Single(_engine.Errors);
+                    Assert.Equal("DOP041", error.Code);
+                    Assert.EndsWith("README.md#dop041", error.HelpLink, StringComparison.Ordinal);
+                    Assert.Empty(_engine.Warnings);
+                    break;
+                case "warning":
+                    Assert.True(succeeded, _engine.Describe());
+                    var warning = Assert.Single(_engine.Warnings);
+                    Assert.Equal("DOP041", warning.Code);
+                    Assert.EndsWith("README.md#dop041", warning.HelpLink, StringComparison.Ordinal);
+                    break;
+                default:
+                    Assert.True(succeeded, _engine.Describe());
+                    Assert.Empty(_engine.Warnings);
+                    Assert.Empty(_engine.Errors);
+                    break;
+            }
+        }
     }
 
     [Fact]
@@ -122,7 +190,9 @@ public sealed class DopSearchTaskTests : IDisposable
     {
         var spec = _folder.File("dop.yaml", "model: m\nfake_exit: 130\n");
         Assert.False(Task(spec).Execute());
-        Assert.Equal(TaskDiagnosticCodes.Cancelled, Assert.Single(_engine.Errors).Code);
+        var error = Assert.Single(_engine.Errors);
+        Assert.Equal(TaskDiagnosticCodes.Cancelled, error.Code);
+        Assert.EndsWith("docs/msbuild.md#dop052", error.HelpLink, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -161,9 +231,13 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Cancel_kills_the_tool_and_leaves_no_policy()
+    public async System.Threading.Tasks.Task Cancel_kills_the_tool_keeps_the_last_policy_and_marks_it_stale()
     {
-        var spec = _folder.File("dop.yaml", "model: m\nfake_sleep_ms: 20000\n");
+        var spec = _folder.File("dop.yaml", "model: m\n");
+        Assert.True(Task(spec).Execute(), _engine.Describe());
+        var good = File.ReadAllBytes(Task(spec).PolicyFile);
+        File.AppendAllText(spec, "fake_sleep_ms: 20000\n");
+        _engine.Messages.Clear();
         var task = Task(spec);
         var run = System.Threading.Tasks.Task.Run(task.Execute);
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -178,7 +252,8 @@ public sealed class DopSearchTaskTests : IDisposable
         Assert.Same(run, finished);
         Assert.False(await run);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(15));
-        Assert.False(File.Exists(task.PolicyFile));
+        Assert.Equal(good, File.ReadAllBytes(task.PolicyFile));
+        Assert.Equal("the last search was cancelled", File.ReadAllText(task.StaleFile!).Trim());
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(task.PolicyFile)!, "*.tmp"));
     }
 

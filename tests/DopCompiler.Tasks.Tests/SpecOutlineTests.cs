@@ -19,19 +19,16 @@ public sealed class SpecOutlineTests
         var outline = SpecOutline.Read(spec);
         Assert.Equal("../models/tiny", outline.Model);
         Assert.Equal("data/val.jsonl", outline.Validation);
-        Assert.Equal("TinyDop", outline.ClassName);
-        Assert.Equal("My.App", outline.Namespace);
     }
 
     [Fact]
-    public void Shorthand_validation_and_block_output()
+    public void Shorthand_validation()
     {
         using var folder = new TempFolder();
         var spec = folder.File("dop.yaml", "model: m\nvalidation: v.jsonl\noutput:\n  class_name: X\n");
         var outline = SpecOutline.Read(spec);
         Assert.Equal("v.jsonl", outline.Validation);
-        Assert.Equal("X", outline.ClassName);
-        Assert.Null(outline.Namespace);
+        Assert.Equal("m", outline.Model);
     }
 
     [Fact]
@@ -40,7 +37,7 @@ public sealed class SpecOutlineTests
         using var folder = new TempFolder();
         var spec = folder.File("dop.yaml", "model: [unclosed\n\t- : :\n{{{");
         var outline = SpecOutline.Read(spec);
-        Assert.Null(outline.ClassName);
+        Assert.Null(outline.Validation);
         Assert.Null(SpecOutline.Read(Path.Combine(folder.Path, "missing.yaml")).Model);
     }
 

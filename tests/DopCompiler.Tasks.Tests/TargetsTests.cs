@@ -36,7 +36,9 @@ public sealed class TargetsTests : IDisposable
             </Project>
             """);
         _folder.File("Program.cs", "System.Console.WriteLine(\"ok\");\n");
-        _folder.File("specs/tiny.dop.yaml", "model: model\nvalidation: val.jsonl\nbudget:\n  fraction: 0.5\noutput:\n  namespace: Tiny.Models\n");
+        // fake_namespace: what FakeDop writes into the policy's output section (the real tool: output.namespace). The
+        // build takes the names from the policy only, so the editorconfig below proves there is one parser.
+        _folder.File("specs/tiny.dop.yaml", "model: model\nvalidation: val.jsonl\nbudget:\n  fraction: 0.5\nfake_namespace: Tiny.Models\n");
         _folder.File("specs/model/config.json", "{}");
         _folder.File("specs/val.jsonl", "{\"image\": \"img/a.png\", \"prompt\": \"p\", \"answer\": \"a\"}\n");
         _folder.File("specs/img/a.png", "not really a png");
@@ -72,7 +74,8 @@ public sealed class TargetsTests : IDisposable
         Assert.Contains("build_metadata.AdditionalFiles.DopClassName = TinyDop", editorConfig);
         Assert.Contains("build_metadata.AdditionalFiles.DopNamespace = Tiny.Models", editorConfig);
         Assert.Contains("build_metadata.AdditionalFiles.DopVisibility = public", editorConfig);
-        Assert.Contains("build_metadata.AdditionalFiles.DopModelName = model", editorConfig);
+        Assert.DoesNotContain("DopModelName", editorConfig);
+        Assert.Contains("build_property.DopPendingPolicies = \n", editorConfig + "\n");
 
         // No-op build: no tool run, no compile.
         var compiled = File.GetLastWriteTimeUtc(AppDll);
@@ -81,12 +84,15 @@ public sealed class TargetsTests : IDisposable
         Assert.Single(ToolRuns());
         Assert.Equal(compiled, File.GetLastWriteTimeUtc(AppDll));
 
-        // A model file's timestamp changes (re-download): the tool runs, finds the hash equal, writes nothing; no compile.
+        // A model file's timestamp changes (re-download): the tool runs, finds the hash equal, writes nothing (the policy
+        // keeps its timestamp); no compile.
+        var policyTime = File.GetLastWriteTimeUtc(ObjPolicy);
         Touch(Path.Combine(_folder.Path, "specs", "model", "config.json"));
         var touched = Build("--no-restore");
         Assert.True(touched.ExitCode == 0, touched.ToString());
         Assert.Equal(2, ToolRuns().Length);
         Assert.Contains("dop: policy is up to date", touched.Output);
+        Assert.Equal(policyTime, File.GetLastWriteTimeUtc(ObjPolicy));
         Assert.Equal(compiled, File.GetLastWriteTimeUtc(AppDll));
 
         // A validation image is an input too.
@@ -114,19 +120,65 @@ public sealed class TargetsTests : IDisposable
     }
 
     [Fact]
-    public void Broken_spec_fails_with_file_and_line_and_leaves_no_policy()
+    public void Before_the_first_build_the_generator_is_told_which_policies_are_pending()
+    {
+        // A design-time build before any real build: no search, no policy, and DopPendingPolicies names the one to come
+        // (the generator turns it into info DOPG001 instead of leaving bare CS0103s).
+        var designTime = DotNetCli.Run(_folder.Path, new Dictionary<string, string> { ["FAKE_DOP_LOG"] = _log }, Timeout,
+            "msbuild", _project, "-nologo", "-restore", "-t:DopAddPolicies", "-p:DesignTimeBuild=true", "-getProperty:DopPendingPolicies");
+        Assert.True(designTime.ExitCode == 0, designTime.ToString());
+        Assert.Empty(ToolRuns());
+        Assert.Equal(ObjPolicy + "|TinyDop", designTime.Output.Trim());
+    }
+
+    [Fact]
+    public void Broken_spec_fails_with_file_and_line_and_keeps_the_last_policy_marked_stale()
     {
         Assert.Equal(0, Build().ExitCode);
         Assert.True(File.Exists(ObjPolicy));
+        var good = File.ReadAllBytes(ObjPolicy);
 
         File.AppendAllText(Path.Combine(_folder.Path, "specs", "tiny.dop.yaml"), "fake_error: 'fraction' must be in (0, 1], found 1.5.\n");
         var broken = Build("--no-restore");
         Assert.NotEqual(0, broken.ExitCode);
         var spec = Path.Combine(_folder.Path, "specs", "tiny.dop.yaml");
-        Assert.Contains($"{spec}(7,13): error DOP023: 'fraction' must be in (0, 1], found 1.5.", broken.Output);
+        Assert.Contains($"{spec}(6,13): error DOP023: 'fraction' must be in (0, 1], found 1.5.", broken.Output);
         Assert.DoesNotContain("MSB6006", broken.Output);
-        Assert.False(File.Exists(ObjPolicy));
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(ObjPolicy)!, "*.stamp"));
+        Assert.Equal(good, File.ReadAllBytes(ObjPolicy));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(ObjPolicy)!, "*.search.stamp"));
+
+        // The IDE's design-time build still hands the last good policy over, now with the reason it is stale (DOPG013).
+        var designTime = DotNetCli.Run(_folder.Path, new Dictionary<string, string> { ["FAKE_DOP_LOG"] = _log }, Timeout,
+            "msbuild", _project, "-nologo", "-t:DopAddPolicies", "-p:DesignTimeBuild=true", "-getItem:AdditionalFiles");
+        Assert.True(designTime.ExitCode == 0, designTime.ToString());
+        var policy = JsonDocument.Parse(designTime.Output).RootElement.GetProperty("Items").GetProperty("AdditionalFiles")
+            .EnumerateArray().Single(i => i.GetProperty("DopPolicy").GetString() == "true");
+        Assert.StartsWith("the last search failed: DOP023", policy.GetProperty("DopStale").GetString(), StringComparison.Ordinal);
+
+        // dotnet clean removes everything the build wrote under obj/dop, the HTML report and the stale file included.
+        File.WriteAllText(Path.ChangeExtension(ObjPolicy, ".html"), "<html/>");
+        var clean = DotNetCli.Run(_folder.Path, null, Timeout, ["clean", _project, "-nologo", "-tl:off"]);
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(ObjPolicy)!));
+    }
+
+    [Fact]
+    public void Warnings_as_errors_fail_the_build_on_DOP_warnings_while_the_policy_stands()
+    {
+        File.AppendAllText(Path.Combine(_folder.Path, "specs", "tiny.dop.yaml"), "fake_warning: DOP041 the budget cannot be reached\n");
+        var plain = Build();
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.Contains("warning DOP041", plain.Output);
+
+        // The policy is up to date, but the tool repeats its warning and the project's settings apply to it.
+        Touch(Path.Combine(_folder.Path, "specs", "model", "config.json"));
+        var strict = Build("--no-restore", "-p:TreatWarningsAsErrors=true");
+        Assert.NotEqual(0, strict.ExitCode);
+        Assert.Contains("error DOP041", strict.Output);
+
+        var exempt = Build("--no-restore", "-p:TreatWarningsAsErrors=true", "-p:WarningsNotAsErrors=DOP041");
+        Assert.True(exempt.ExitCode == 0, exempt.ToString());
+        Assert.Contains("warning DOP041", exempt.Output);
     }
 
     [Fact]

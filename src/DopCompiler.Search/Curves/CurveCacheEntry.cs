@@ -24,4 +24,11 @@ public sealed record CurveCacheEntry
 
     /// <summary>The n_v curve, when the spec asks for an n_v grid.</summary>
     public TokenCountCurve? TokenCounts { get; init; }
+
+    /// <summary>
+    /// The measured joint KL of each policy chosen from these curves (key: the policy in one line, plus <c>n_v=</c> when
+    /// image tokens are cut), so a re-solve to a policy already measured writes the same <c>measured_kl</c> without a
+    /// validation run.
+    /// </summary>
+    public SortedDictionary<string, double>? MeasuredKl { get; init; }
 }

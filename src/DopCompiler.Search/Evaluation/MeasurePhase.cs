@@ -7,34 +7,54 @@ namespace DopCompiler.Search.Evaluation;
 /// <summary>
 /// Phase 4 of <see cref="DopSearch"/>: the chosen policy's joint KL measured on the validation set, and as many random
 /// policies as asked (predicted against measured), whenever the validation run exists (or a cache hit asks for it).
+/// The measurement is stored with the curves, per chosen policy, so the policy (and the generated class) is the same
+/// whatever the cache held: a cold run measures and stores; a warm one reads the stored value (no validation run); a warm
+/// one for a policy never measured (another budget) measures it, one reference pass and one policy pass, far below the
+/// curves' cost, and stores it.
 /// </summary>
 internal static class MeasurePhase
 {
     public static Measurement Run(SearchSetup setup, CurveCacheEntry entry, SearchPricing pricing, SolvedPolicy solved, SearchWorkspace workspace,
-        ISearchProgress progress, SearchStatistics statistics)
+        CurveCache cache, ISearchProgress progress, SearchStatistics statistics)
     {
         var checks = new List<ApproximationCheck>();
         var measured = -1.0;
+        var (groups, imageTokens, layers) = (setup.Groups, setup.ImageTokens, setup.Layers);
+        var (solution, keptImageTokens) = (solved.Solution, solved.KeptImageTokens);
+        var key = DopSearch.Describe(solution.Policy) + (keptImageTokens < imageTokens ? $" n_v={keptImageTokens}" : "");
+        double? stored = entry.MeasuredKl is { } known && known.TryGetValue(key, out var value) ? value : null;
         var context = workspace.Context;
-        if (context is null && setup.Options.MeasureOnCacheHit)
+        if (context is null && setup.Options.MeasureOnCacheHit && (stored is null || setup.Options.RandomPolicies > 0))
         {
             context = workspace.PrepareContext();
         }
 
         if (context is null)
         {
+            if (stored is { } reused)
+            {
+                progress.Info("the chosen policy's joint KL from the cache (measured when it was first chosen)");
+                measured = reused;
+            }
+
             return new Measurement(measured, checks);
         }
 
-        var (groups, imageTokens, layers) = (setup.Groups, setup.ImageTokens, setup.Layers);
-        var (solution, keptImageTokens) = (solved.Solution, solved.KeptImageTokens);
         var flopsCost = pricing.FlopsCost;
         progress.Info("measuring the chosen policy's joint KL on the validation set");
         var evaluator = new PolicyEvaluator(context, statistics);
         measured = keptImageTokens < imageTokens
             ? evaluator.MeanKl(ImageTokenSplit.Policy(solution.Policy, groups, keptImageTokens, imageTokens, layers), ImageTokenSplit.Groups(groups, keptImageTokens, imageTokens))
             : evaluator.MeanKl(solution.Policy);
-        checks.Add(new ApproximationCheck(DopSearch.Describe(solution.Policy) + (keptImageTokens < imageTokens ? $" n_v={keptImageTokens}" : ""), solution.PredictedKl, measured,
+        if (stored != measured)
+        {
+            cache.Write(entry with
+            {
+                MeasuredKl = new SortedDictionary<string, double>(entry.MeasuredKl ?? new SortedDictionary<string, double>(), StringComparer.Ordinal) { [key] = measured },
+            });
+        }
+
+        checks.Add(new ApproximationCheck(key, solution.PredictedKl, measured,
             SearchPricing.ScaledCost(new FlopsCostModel(pricing.FlopsModel), pricing.Layout, keptImageTokens, imageTokens, layers).Of(solution.Policy) / flopsCost.Of(DepthPolicy.Empty)));
         var random = new Random(setup.Spec.Seed);
         for (var i = 0; i < setup.Options.RandomPolicies; i++)

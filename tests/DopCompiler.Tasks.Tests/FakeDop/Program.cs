@@ -9,7 +9,12 @@ using DopCompiler.Policy;
 //   fake_crash: true        throw an unhandled exception (exit 134, like a real crash)
 //   fake_exit: <code>       exit with that code, printing nothing canonical
 //   fake_sleep_ms: <n>      sleep before writing (for cancellation)
-// Every invocation appends its arguments to $FAKE_DOP_LOG when set.
+//   fake_warning: <CODE> <message>  print a canonical warning during the search and keep it in the policy; the up-to-date
+//                           path and verify repeat it (as the real tool does)
+//   fake_class: <name> / fake_namespace: <ns>  the names written into the policy's output section (the real tool takes
+//                           them from output.class_name / output.namespace; defaults: the file-name rule, DopGenerated)
+// Every invocation appends its arguments to $FAKE_DOP_LOG when set. Like the real tool, a successful search ends with
+// the machine-readable line "dop-result: written" or "dop-result: up-to-date", and never touches an unchanged policy.
 var log = Environment.GetEnvironmentVariable("FAKE_DOP_LOG");
 if (!string.IsNullOrEmpty(log))
 {
@@ -64,6 +69,14 @@ void WriteTrimmed(string folder, string policyHash)
     Console.Error.WriteLine($"dop: trimmed model written: {folder}");
 }
 
+void RepeatWarnings(PolicyDocument document)
+{
+    foreach (var warning in document.Warnings ?? [])
+    {
+        Console.Error.WriteLine($"{spec}: warning {warning.Code}: {warning.Message}");
+    }
+}
+
 if (command == "trim")
 {
     var policyPath = Option("--policy")!;
@@ -93,6 +106,7 @@ if (command == "verify")
         Console.Error.WriteLine($"{spec}: warning DOP040: the committed policy {policyPath} was made for another model/spec (hash {document.SpecHash[..8]} vs {hash[..8]})");
     }
 
+    RepeatWarnings(document);
     return 0;
 }
 
@@ -118,11 +132,13 @@ if (Key("fake_exit", out _) is { } exitCode)
 if (File.Exists(outPath) && PolicySchema.TryParse(File.ReadAllBytes(outPath), out _) is { } existing && existing.SpecHash == hash)
 {
     Console.Error.WriteLine("dop: policy is up to date");
+    RepeatWarnings(existing);
     if (Option("--trimmed-out") is { } upToDateTrimmed)
     {
         WriteTrimmed(upToDateTrimmed, hash);
     }
 
+    Console.Error.WriteLine("dop-result: up-to-date");
     return 0;
 }
 
@@ -133,6 +149,16 @@ if (Key("fake_sleep_ms", out _) is { } sleep)
 }
 
 Console.Error.WriteLine("dop: [2/2] curve mlp/image: depth 1 (ETA 00:00)");
+List<PolicyWarning>? warnings = null;
+if (Key("fake_warning", out _) is { } fakeWarning)
+{
+    var space = fakeWarning.IndexOf(' ');
+    warnings = [new PolicyWarning { Code = fakeWarning[..space], Message = fakeWarning[(space + 1)..] }];
+    Console.Error.WriteLine($"{spec}: warning {warnings[0].Code}: {warnings[0].Message}");
+}
+
+var stem = Path.GetFileName(spec).Replace(".yaml", "", StringComparison.Ordinal);
+var defaultClass = string.Concat(stem.Split('.', '-', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
 Console.Out.WriteLine("an unstructured stdout line");
 var policy = new PolicyDocument
 {
@@ -142,6 +168,8 @@ var policy = new PolicyDocument
     Model = new PolicyModel { Name = "fake", Hash = "0", ModelType = "llava", NumLayers = 1, HiddenSize = 8, IntermediateSize = 16, NumHeads = 1, NumKeyValueHeads = 1, ImageTokens = 4, ImageTokenId = 3 },
     Layers = { new PolicyLayer { Layer = 0, Attention = { "system", "image", "text" }, Mlp = { "system", "text" } } },
     Budget = new PolicyBudget { Kind = "fraction", Asked = double.Parse(Option("--budget") ?? "0.5", System.Globalization.CultureInfo.InvariantCulture) },
+    Output = new PolicyOutput { ClassName = Key("fake_class", out _) ?? defaultClass, Namespace = Key("fake_namespace", out _) ?? "DopGenerated" },
+    Warnings = warnings,
 };
 PolicySchema.WriteAtomically(outPath, policy);
 Console.Error.WriteLine($"dop: wrote {outPath}");
@@ -150,4 +178,5 @@ if (Option("--trimmed-out") is { } trimmed)
     WriteTrimmed(trimmed, hash);
 }
 
+Console.Error.WriteLine("dop-result: written");
 return 0;

@@ -1,0 +1,10 @@
+namespace DopCompiler.Tasks
+{
+    /// <summary>What the project's warning settings make of one DOP warning.</summary>
+    internal enum WarningDisposition
+    {
+        Warning,
+        Error,
+        Suppressed,
+    }
+}
