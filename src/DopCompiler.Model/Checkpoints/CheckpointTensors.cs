@@ -202,10 +202,10 @@ public sealed class CheckpointTensors : IDisposable
 
     private static Dictionary<string, string> ReadIndex(string indexPath)
     {
-        RegularFiles.Check(indexPath);
+        var bytes = Utf8Json.Read(indexPath, DiagnosticCodes.SafetensorsFormat);
         try
         {
-            using var document = JsonDocument.Parse(System.IO.File.ReadAllBytes(indexPath));
+            using var document = JsonDocument.Parse(bytes);
             if (!document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
             {
                 throw new DopException(DiagnosticCodes.SafetensorsFormat, $"{indexPath}: no 'weight_map' object", indexPath);

@@ -185,6 +185,7 @@ public sealed class SafetensorsFile : IDisposable
 
     private static (Dictionary<string, TensorEntry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
     {
+        Utf8Json.Check(header, path, DiagnosticCodes.SafetensorsFormat);
         JsonDocument document;
         try
         {

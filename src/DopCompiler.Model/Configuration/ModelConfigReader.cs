@@ -34,7 +34,7 @@ public static class ModelConfigReader
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true });
+            document = JsonDocument.Parse(Utf8Json.Read(path, DiagnosticCodes.ModelConfig), new JsonDocumentOptions { AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {

@@ -229,7 +229,7 @@ public sealed partial class ModelTokenizer
 
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var document = JsonDocument.Parse(Utf8Json.Read(path, DiagnosticCodes.Tokenizer));
             foreach (var key in new[] { "image_token_index", "image_token_id" })
             {
                 if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out var value)
@@ -278,7 +278,7 @@ public sealed partial class ModelTokenizer
                 continue;
             }
 
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var document = JsonDocument.Parse(Utf8Json.Read(path, DiagnosticCodes.Tokenizer));
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 switch (property.Name)

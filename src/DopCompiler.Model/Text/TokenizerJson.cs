@@ -13,7 +13,7 @@ internal static class TokenizerJson
 
     public static TokenizerJsonContent Read(string path)
     {
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true });
+        using var document = JsonDocument.Parse(Utf8Json.Read(path, DiagnosticCodes.Tokenizer), new JsonDocumentOptions { AllowTrailingCommas = true });
         var root = document.RootElement;
         if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
         {

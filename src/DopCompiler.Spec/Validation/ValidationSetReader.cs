@@ -198,7 +198,14 @@ public static class ValidationSetReader
         }
 
         var image = fields["image"];
-        var imagePath = Path.GetFullPath(Path.Combine(folder, image.Value!));
+        if (image.Value!.Contains('\0', StringComparison.Ordinal) || image.Value.Length == 0)
+        {
+            // No file system takes these as a path (GetFullPath would throw an uncoded ArgumentException).
+            Report(SpecDiagnosticCodes.ValidationField, image.Offset, "Field 'image' must be a file path: it is empty or holds a NUL character.");
+            return null;
+        }
+
+        var imagePath = Path.GetFullPath(Path.Combine(folder, image.Value));
         if (ImageFile.CheckHeader(imagePath, path, lineNumber, Column(image.Offset)) is { } problem)
         {
             diagnostics.Add(problem);
