@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using DopCompiler.Model;
+using DopCompiler.Model.Configuration;
 using DopCompiler.Policy;
+using DopCompiler.Search.Document;
 using DopCompiler.Search.Evaluation;
 
 namespace DopCompiler.Cli;
@@ -23,25 +24,15 @@ public static class EvalCommand
         command.SetAction(result => CommandGuard.Run(cancellation =>
         {
             var policyPath = result.GetValue(policy);
-            var document = policyPath is null ? null : ReadPolicy(policyPath);
+            var modelFolder = result.GetValue(model)!;
+            var document = policyPath is null ? null : PolicyFileReader.ReadFor(policyPath, modelFolder, ModelConfigReader.Read(modelFolder));
             var compute = PrecisionOption.Resolve(result.GetValue(precision)!);
-            var report = DatasetEvaluator.Run(result.GetValue(model)!, result.GetValue(data)!, document, result.GetValue(limit), result.GetValue(maxNew),
+            var report = DatasetEvaluator.Run(modelFolder, result.GetValue(data)!, document, result.GetValue(limit), result.GetValue(maxNew),
                 new ConsoleProgress(Console.Error), cancellation, compute);
             Console.Out.WriteLine(result.GetValue(json) ? ToJson(report) : ToText(report, document is not null));
             return ExitCodes.Success;
         }, DopCommandLine.ProcessCancellation()));
         return command;
-    }
-
-    public static PolicyDocument ReadPolicy(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new DopException(DiagnosticCodes.PolicyMismatch, $"policy file not found: {path}", path);
-        }
-
-        return PolicySchema.TryParse(File.ReadAllBytes(path), out var error)
-            ?? throw new DopException(DiagnosticCodes.PolicyMismatch, error ?? "unreadable policy", path);
     }
 
     private static string ToText(DatasetEvaluation r, bool pruned)

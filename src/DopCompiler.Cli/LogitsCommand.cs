@@ -36,8 +36,8 @@ public static class LogitsCommand
             }
 
             var imagePath = result.GetValue(image);
-            var document = result.GetValue(policy) is { } policyPath ? EvalCommand.ReadPolicy(policyPath) : null;
             using var llava = LlavaModel.Load(folder, PrecisionOption.Resolve(result.GetValue(precision)!));
+            var document = result.GetValue(policy) is { } policyPath ? PolicyFileReader.ReadFor(policyPath, folder, llava.Config) : null;
             var preprocessor = imagePath is null ? null : ImagePreprocessor.FromFile(Path.Combine(folder, "preprocessor_config.json"), llava.Config.Vision?.ImageSize);
             var tokenIds = idText is not null
                 ? idText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.TryParse(s, out var v) ? v : throw new DopException(DiagnosticCodes.Usage, $"--ids: '{s}' is not an integer")).ToArray()

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DopCompiler.Search.Document;
 
 namespace DopCompiler.Cli;
 
@@ -13,7 +14,7 @@ public static class ReportCommand
         command.SetAction(result => CommandGuard.Run(_ =>
         {
             var path = result.GetValue(policy)!;
-            var document = EvalCommand.ReadPolicy(path);
+            var document = PolicyFileReader.Read(path);
             var outPath = result.GetValue(output) ?? SearchCommand.ReportPathFor(path);
             SearchCommand.WriteReport(outPath, document);
             Console.Error.WriteLine($"dop: report written: {Path.GetFullPath(outPath)}");

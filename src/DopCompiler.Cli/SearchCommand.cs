@@ -6,6 +6,7 @@ using DopCompiler.Policy;
 using DopCompiler.Search;
 using DopCompiler.Search.Curves;
 using DopCompiler.Spec;
+using DopCompiler.Search.Document;
 
 namespace DopCompiler.Cli;
 

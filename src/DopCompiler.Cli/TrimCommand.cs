@@ -27,7 +27,7 @@ public static class TrimCommand
         {
             var parsed = CommandGuard.ParseSpec(result.GetValue(spec)!);
             var policyPath = result.GetValue(policy)!;
-            var document = EvalCommand.ReadPolicy(policyPath);
+            var document = PolicyFileReader.Read(policyPath);
             var progress = new ConsoleProgress(Console.Error, parsed.SourcePath);
             var modelHash = ModelHash.Of(parsed.Model);
             if (modelHash != document.Model.Hash)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using DopCompiler.Model;
 using DopCompiler.Search;
 using DopCompiler.Spec;
+using DopCompiler.Search.Document;
 
 namespace DopCompiler.Cli;
 
@@ -19,7 +20,7 @@ public static class VerifyCommand
         command.SetAction(result => CommandGuard.Run(_ =>
         {
             var parsed = CommandGuard.ParseSpec(result.GetValue(spec)!);
-            var document = EvalCommand.ReadPolicy(result.GetValue(policy)!);
+            var document = PolicyFileReader.Read(result.GetValue(policy)!);
             var modelHash = SearchInputs.HashModel(parsed.Model);
             if (modelHash != document.Model.Hash)
             {

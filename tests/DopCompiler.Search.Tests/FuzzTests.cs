@@ -20,7 +20,7 @@ namespace DopCompiler.Search.Tests;
 public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
 {
     /// <summary>Cases per reader in CI: all five readers together stay well under a minute on two cores.</summary>
-    public const int DefaultCases = 1500;
+    public const int DefaultCases = 1200;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("dop-fuzz-").FullName;
 
@@ -118,6 +118,16 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
             var result = ValidationSetReader.Read(path);
             Diagnostics(result.Diagnostics, result.Succeeded);
         });
+    }
+
+    [Fact]
+    public void PolicyReader_GivesSuccessOrACodedError()
+    {
+        var model = Path.Combine(_folder, "model");
+        Directory.CreateDirectory(model);
+        File.WriteAllText(Path.Combine(model, "config.json"), TinyLlavaCheckpoint.ConfigJson(TinySearchProject.DefaultOptions));
+        var path = Path.Combine(_folder, "p.policy.json");
+        Run("policy", TinyPolicy.Json(model, "sha256:00"), path, () => Document.PolicyFileReader.Read(path));
     }
 
     /// <summary>Feeds <see cref="Cases"/> mutations of <paramref name="valid"/>, written to <paramref name="path"/>, to <paramref name="read"/>.</summary>

@@ -97,6 +97,30 @@ public sealed class MalformedInputCliTests : IDisposable
         Assert.True(File.Exists(policy));
     }
 
+    [Fact]
+    public void EvalWithAPolicyForAnotherModel_IsDop010_AndEvaluatesNothing()
+    {
+        TinySearchProject.Write(_folder, samples: 1);
+        var model = Path.Combine(_folder, "model");
+        var policy = Path.Combine(_folder, "other.policy.json");
+        File.WriteAllBytes(policy, TinyPolicy.Json(model, "sha256:" + new string('0', 64)));
+        var (exit, output, error) = Dop("eval", "--model", model, "--data", Path.Combine(_folder, "data", "val.jsonl"), "--policy", policy, "--json");
+        AssertCodedFailure(exit, error, $"{policy}: error DOP010:");
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public void EvalWithABrokenPolicy_IsDop006()
+    {
+        TinySearchProject.Write(_folder, samples: 1);
+        var model = Path.Combine(_folder, "model");
+        var policy = Path.Combine(_folder, "broken.policy.json");
+        var json = System.Text.Encoding.UTF8.GetString(TinyPolicy.Json(model, "sha256:00"));
+        File.WriteAllText(policy, json.TrimEnd().TrimEnd('}'));
+        var (exit, _, error) = Dop("eval", "--model", model, "--data", Path.Combine(_folder, "data", "val.jsonl"), "--policy", policy);
+        AssertCodedFailure(exit, error, $"{policy}: error DOP006:");
+    }
+
     internal static void AssertCodedFailure(int exit, string error, string expected)
     {
         Assert.True(exit == 1, $"exit {exit}: {error}");

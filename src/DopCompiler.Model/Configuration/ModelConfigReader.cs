@@ -147,13 +147,13 @@ public static class ModelConfigReader
     private static VisionConfig ReadClip(JsonFields f) => new()
     {
         ModelType = VisionConfig.ClipType,
-        HiddenSize = f.Int("hidden_size", 1024),
-        IntermediateSize = f.Int("intermediate_size", 4096),
-        NumLayers = f.Int("num_hidden_layers", 24),
-        NumHeads = f.Int("num_attention_heads", 16),
-        ImageSize = f.Int("image_size", 336),
-        PatchSize = f.Int("patch_size", 14),
-        NumChannels = f.Int("num_channels", 3),
+        HiddenSize = f.Positive("hidden_size", 1024),
+        IntermediateSize = f.Positive("intermediate_size", 4096),
+        NumLayers = f.Positive("num_hidden_layers", 24),
+        NumHeads = f.Positive("num_attention_heads", 16),
+        ImageSize = f.Positive("image_size", 336),
+        PatchSize = f.Positive("patch_size", 14),
+        NumChannels = f.Positive("num_channels", 3),
         LayerNormEps = f.Double("layer_norm_eps", 1e-5),
         HiddenAct = f.String("hidden_act", "quick_gelu")!,
     };
@@ -166,13 +166,13 @@ public static class ModelConfigReader
     private static VisionConfig ReadSiglip(JsonFields f) => new()
     {
         ModelType = VisionConfig.SiglipType,
-        HiddenSize = f.Int("hidden_size", 768),
-        IntermediateSize = f.Int("intermediate_size", 3072),
-        NumLayers = f.Int("num_hidden_layers", 12),
-        NumHeads = f.Int("num_attention_heads", 12),
-        ImageSize = f.Int("image_size", 224),
-        PatchSize = f.Int("patch_size", 16),
-        NumChannels = f.Int("num_channels", 3),
+        HiddenSize = f.Positive("hidden_size", 768),
+        IntermediateSize = f.Positive("intermediate_size", 3072),
+        NumLayers = f.Positive("num_hidden_layers", 12),
+        NumHeads = f.Positive("num_attention_heads", 12),
+        ImageSize = f.Positive("image_size", 224),
+        PatchSize = f.Positive("patch_size", 16),
+        NumChannels = f.Positive("num_channels", 3),
         LayerNormEps = f.Double("layer_norm_eps", 1e-6),
         HiddenAct = f.String("hidden_act", "gelu_pytorch_tanh")!,
     };
@@ -186,9 +186,9 @@ public static class ModelConfigReader
     private static TextConfig ReadText(JsonFields fields, string modelType)
     {
         var qwen = modelType == "qwen2";
-        var hidden = fields.Int("hidden_size", 4096);
-        var heads = fields.Int("num_attention_heads", 32);
-        var kvHeads = fields.Int("num_key_value_heads", heads);
+        var hidden = fields.Positive("hidden_size", 4096);
+        var heads = fields.Positive("num_attention_heads", 32);
+        var kvHeads = fields.Positive("num_key_value_heads", heads);
         if (heads % kvHeads != 0)
         {
             throw fields.Error("num_key_value_heads", $"num_attention_heads ({heads}) must be a multiple of num_key_value_heads ({kvHeads})");
@@ -235,19 +235,19 @@ public static class ModelConfigReader
         }
 
         var headDim = fields.Has("head_dim") && fields.Element("head_dim").ValueKind != JsonValueKind.Null
-            ? fields.Int("head_dim", hidden / heads)
+            ? fields.Positive("head_dim", hidden / heads)
             : hidden / heads;
         return new TextConfig
         {
             ModelType = modelType,
             QkvBias = qwen,
             HiddenSize = hidden,
-            IntermediateSize = fields.Int("intermediate_size", qwen ? 22016 : 11008),
-            NumLayers = fields.Int("num_hidden_layers", 32),
+            IntermediateSize = fields.Positive("intermediate_size", qwen ? 22016 : 11008),
+            NumLayers = fields.Positive("num_hidden_layers", 32),
             NumHeads = heads,
             NumKeyValueHeads = kvHeads,
             HeadDim = headDim,
-            VocabSize = fields.Int("vocab_size", qwen ? 151936 : 32000),
+            VocabSize = fields.Positive("vocab_size", qwen ? 151936 : 32000),
             RmsNormEps = fields.Double("rms_norm_eps", 1e-6),
             RopeTheta = ropeTheta,
             TieWordEmbeddings = fields.Bool("tie_word_embeddings", false),
@@ -279,6 +279,13 @@ public static class ModelConfigReader
             }
 
             return child.ValueKind == JsonValueKind.String ? child.GetString() : throw Error(name, $"'{Prefix}{name}' must be a string");
+        }
+
+        /// <summary>A size or count: a positive integer (a zero would divide by zero later, a negative would allocate nonsense).</summary>
+        public int Positive(string name, int fallback)
+        {
+            var value = Int(name, fallback);
+            return value > 0 ? value : throw Error(name, $"'{Prefix}{name}' must be a positive integer, found {value}");
         }
 
         public int Int(string name, int fallback)
