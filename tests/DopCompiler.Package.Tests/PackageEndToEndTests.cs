@@ -65,7 +65,7 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
     }
 
     [EndToEndFact]
-    public void Packed_package_searches_generates_and_rebuilds_incrementally()
+    public void Packed_package_searches_generates_rebuilds_incrementally_and_keeps_the_class_through_moves_warnings_and_failures()
     {
         Directory.CreateDirectory(_work);
         var feed = Path.Combine(_work, "feed");
@@ -78,12 +78,23 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
 
         WriteConsumer(feed);
 
+        // 0. Before the first build, what the IDE sees (no search: DesignTimeBuild=true, as in the IDE): the
+        //    generator's info DOPG001 names the class to come instead of leaving bare CS0103s (infos reach the error log).
+        var errorLog = Path.Combine(_work, "before-first-build.sarif");
+        var pending = Step("before the first build", App, "build", "-nologo", "-v:n", "-tl:off", "-p:DesignTimeBuild=true", "-p:ErrorLog=" + errorLog);
+        Assert.DoesNotContain("dop: [", pending.Output);
+        Assert.False(File.Exists(ObjPolicy));
+        Assert.Contains("the class Dop appears after the first build", File.ReadAllText(errorLog));
+
         // 1. First build: the search runs, the class is generated, the app runs.
-        var first = Step("first build", App, "build", "-nologo", "-v:n", "-tl:off");
+        var first = Step("first build", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Matches(@"dop: ", first.Output);
         Assert.True(File.Exists(ObjPolicy));
-        Assert.Contains("layers=4 budget=0.5", RunApp());
+        var firstPolicy = File.ReadAllText(ObjPolicy);
+        // The class's names come from the policy, where the tool's spec parser wrote them.
+        Assert.Contains("\"class_name\": \"Dop\"", firstPolicy);
+        Assert.Contains("layers=4 budget=0.75", RunApp());
         // The trimmed model sits beside the policy and in bin/, where Load() with no argument finds it.
         Assert.True(File.Exists(Path.Combine(App, "obj", "Debug", "net10.0", "dop", "dop.model", "model.safetensors")));
         Assert.True(File.Exists(Path.Combine(App, "bin", "Debug", "net10.0", "dop-model", "Dop", "model.safetensors")));
@@ -96,22 +107,32 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("dop: ", second.Output);
         Assert.Equal(compiled, File.GetLastWriteTimeUtc(AppDll));
 
+        // 2b. An input touched without a change: the tool runs, finds the policy up to date and leaves it alone (not even
+        //     its timestamp), so nothing recompiles.
+        var policyWritten = File.GetLastWriteTimeUtc(ObjPolicy);
+        File.SetLastWriteTimeUtc(Path.Combine(App, "val.jsonl"), DateTime.UtcNow);
+        var touched = Step("touched input", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
+        Assert.True(touched.ExitCode == 0, touched.ToString());
+        Assert.Contains("dop: policy is up to date", touched.Output);
+        Assert.Equal(policyWritten, File.GetLastWriteTimeUtc(ObjPolicy));
+        Assert.Equal(compiled, File.GetLastWriteTimeUtc(AppDll));
+
         // 3. Budget edited in the spec: the search reruns and the class changes.
-        File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.5", "fraction: 0.6"));
+        File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.75", "fraction: 0.85"));
         var budget = Step("budget change", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
         Assert.True(budget.ExitCode == 0, budget.ToString());
         Assert.DoesNotContain("policy is up to date", budget.Output);
-        Assert.Contains("budget=0.6", RunApp());
+        Assert.Contains("budget=0.85", RunApp());
 
         // 4. A property that changes the result: reruns.
-        var property = Step("property change", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off", "-p:DopBudget=0.7");
+        var property = Step("property change", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off", "-p:DopBudget=0.9");
         Assert.True(property.ExitCode == 0, property.ToString());
         Assert.Matches("dop: ", property.Output);
-        Assert.Contains("budget=0.7", RunApp("-p:DopBudget=0.7"));
+        Assert.Contains("budget=0.9", RunApp("-p:DopBudget=0.9"));
 
         // 4b. Publish: the trimmed model goes with the app; with the source model gone, the published app still loads it.
         var publishDir = Path.Combine(_work, "published");
-        var publish = Step("publish", App, "publish", "-c", "Debug", "--no-restore", "-nologo", "-v:n", "-tl:off", "-p:DopBudget=0.7", "-o", publishDir);
+        var publish = Step("publish", App, "publish", "-c", "Debug", "--no-restore", "-nologo", "-v:n", "-tl:off", "-p:DopBudget=0.9", "-o", publishDir);
         Assert.True(publish.ExitCode == 0, publish.ToString());
         Assert.DoesNotContain("dop: [", publish.Output);
         var source = Path.Combine(App, "model", "model.safetensors");
@@ -119,6 +140,10 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.True(File.Exists(published));
         output.WriteLine($"model.safetensors: source {new FileInfo(source).Length} bytes, trimmed {new FileInfo(published).Length} bytes");
         Assert.True(new FileInfo(published).Length < new FileInfo(source).Length);
+        var publishedFiles = Directory.GetFiles(publishDir, "*", SearchOption.AllDirectories).Select(f => new FileInfo(f)).ToArray();
+        Assert.DoesNotContain(publishedFiles, f => f.Name == "libtorch_python.so");
+        output.WriteLine($"published folder (without the unused libtorch files): {publishedFiles.Sum(f => f.Length) / 1e6:F0} MB in {publishedFiles.Length} files; libtorch_cpu.so "
+            + $"{publishedFiles.Where(f => f.Name == "libtorch_cpu.so").Sum(f => f.Length) / 1e6:F0} MB; the trimmed model {new FileInfo(published).Length / 1e6:F1} MB");
         var away = Path.Combine(_work, "model-moved-away");
         Directory.Move(Path.Combine(App, "model"), away);
         try
@@ -133,15 +158,62 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
             Directory.Move(away, Path.Combine(App, "model"));
         }
 
+        // 4b'. Back to the spec's own budget (the publish above solved at DopBudget=0.9): solved from the cached curves.
+        var back = Step("back to the spec's budget", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
+        Assert.True(back.ExitCode == 0, back.ToString());
+        Assert.Contains("budget=0.85", RunApp());
+
+        // 4c. Issue 22 item 1: the model folder moved (same bytes) and the spec edited to match, built with warnings as
+        //     errors: the tool finds the policy up to date by content hash (no search), only the policy's model name follows,
+        //     and no warning (the old DOPG012) keeps the build red.
+        Directory.Move(Path.Combine(App, "model"), Path.Combine(App, "weights"));
+        File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("model: model", "model: weights"));
+        var movedBuild = Step("moved model folder", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off", "-p:TreatWarningsAsErrors=true");
+        Assert.True(movedBuild.ExitCode == 0, movedBuild.ToString());
+        Assert.Contains("dop: policy is up to date", movedBuild.Output);
+        Assert.DoesNotContain("dop: [", movedBuild.Output);
+        Assert.DoesNotContain("DOPG012", movedBuild.Output);
+        Assert.Contains("\"name\": \"weights\"", File.ReadAllText(ObjPolicy));
+        Assert.Contains("budget=0.85", RunApp());
+
+        // 4d. Issue 22 item 3: the first build's inputs again (budget 0.75) with the obj/ policy gone, as on another machine
+        //     or configuration, but a warm curve cache: the policy is byte-identical to the cold first build's (the measured
+        //     KL comes with the curves), apart from the model folder's new name.
+        File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.85", "fraction: 0.75"));
+        File.Delete(ObjPolicy);
+        var warm = Step("warm cache", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
+        Assert.True(warm.ExitCode == 0, warm.ToString());
+        Assert.Contains("curves from the cache", warm.Output);
+        Assert.Equal(firstPolicy.Replace("\"name\": \"model\"", "\"name\": \"weights\"", StringComparison.Ordinal), File.ReadAllText(ObjPolicy));
+
+        // 4e. Issue 22 item 2: a committed policy gone stale fails a warnings-as-errors build (DOP040 from dop verify).
+        File.Copy(ObjPolicy, Path.Combine(App, "committed.policy.json"));
+        File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.75", "fraction: 0.85"));
+        var stale = Step("stale committed policy", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off", "-p:DopPolicyFile=committed.policy.json", "-p:TreatWarningsAsErrors=true");
+        Assert.NotEqual(0, stale.ExitCode);
+        Assert.Matches(new Regex(Regex.Escape(Spec) + @"\s*: error DOP040: "), stale.Output);
+
         // 5. Broken YAML: a DOP0xx error with file and line, a failed build; the last good policy stays, marked stale.
         var lastGood = File.ReadAllBytes(ObjPolicy);
-        File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.6", "fraction: 1.5"));
+        File.WriteAllText(Spec, File.ReadAllText(Spec).Replace("fraction: 0.85", "fraction: 1.5"));
         var broken = Step("broken spec", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off");
         Assert.NotEqual(0, broken.ExitCode);
         Assert.Matches(new Regex(Regex.Escape(Spec) + @"\(\d+,\d+\): error DOP0\d\d: "), broken.Output);
         Assert.DoesNotContain("MSB6006", broken.Output);
         Assert.Equal(lastGood, File.ReadAllBytes(ObjPolicy));
         Assert.StartsWith("the last search failed: DOP0", File.ReadAllText(Path.ChangeExtension(ObjPolicy, ".stale")), StringComparison.Ordinal);
+
+        // 5b. What the IDE then sees (no search): the class from the last good policy still compiles, with warning DOPG013.
+        var ide = Step("after the failed search, no search", App, "build", "--no-restore", "-nologo", "-v:n", "-tl:off", "-p:DesignTimeBuild=true");
+        Assert.True(ide.ExitCode == 0, ide.ToString());
+        Assert.Contains("warning DOPG013", ide.Output);
+        Assert.Contains("budget=0.75", RunApp());
+
+        // 6. dotnet clean removes what the build wrote under obj/, the HTML report and the stale file included.
+        Assert.True(File.Exists(Path.ChangeExtension(ObjPolicy, ".html")));
+        var clean = Step("clean", App, "clean", "-nologo", "-tl:off");
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.Empty(Directory.GetFileSystemEntries(Path.GetDirectoryName(ObjPolicy)!));
     }
 
     private void AssertPackageLayout(string nupkg)
@@ -165,6 +237,9 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
         var text = nuspec.ReadToEnd();
         Assert.Contains("<dependency id=\"TorchSharp\" version=\"[0.107.0]\"", text);
         Assert.Contains("<dependency id=\"libtorch-cpu-linux-x64\" version=\"[2.10.0]\"", text);
+        Assert.Contains("<license type=\"expression\">MIT</license>", text);
+        Assert.Contains("<readme>README.md</readme>", text);
+        Assert.Contains("README.md", entries);
     }
 
     private void WriteConsumer(string feed)
@@ -192,6 +267,13 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
                 <SatelliteResourceLanguages>en</SatelliteResourceLanguages>
                 <DopCacheDir>{Path.Combine(_work, "curve-cache")}</DopCacheDir>
               </PropertyGroup>
+              <!-- README, "Published size": libtorch files TorchSharp never loads stay out of the publish (the published app must still run). -->
+              <Target Name="DropUnusedLibTorch" AfterTargets="ComputeResolvedFilesToPublishList">
+                <ItemGroup>
+                  <ResolvedFileToPublish Remove="@(ResolvedFileToPublish)"
+                      Condition="'%(Filename)' == 'libtorch_python' or '%(Filename)' == 'libjitbackend_test' or '%(Filename)' == 'libtorchbind_test' or '%(Filename)' == 'libbackend_with_compiler' or '%(Filename)' == 'libaoti_custom_ops' or '%(Filename)' == 'libnnapi_backend'" />
+                </ItemGroup>
+              </Target>
               <ItemGroup>
                 <PackageReference Include="DopCompiler" Version="{_version}" />
                 <DopModel Include="dop.yaml" />
@@ -237,7 +319,7 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
             model: model
             validation: val.jsonl
             budget:
-              fraction: 0.5
+              fraction: 0.75
             divergence:
               max_positions: 2
             seed: 0
