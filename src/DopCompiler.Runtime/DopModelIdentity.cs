@@ -17,14 +17,10 @@ public static class DopModelIdentity
     /// </summary>
     public static (string Hash, bool FromMetadata) HashOf(string modelDirectory)
     {
-        var single = Path.Combine(modelDirectory, CheckpointTensors.SingleFileName);
-        if (File.Exists(single))
+        var recorded = TrimmedCheckpoint.SourceModelHashOf(modelDirectory);
+        if (recorded is not null)
         {
-            using var file = SafetensorsFile.Open(single);
-            if (file.Metadata.TryGetValue(TrimmedCheckpoint.SourceModelHashKey, out var recorded) && !string.IsNullOrWhiteSpace(recorded))
-            {
-                return (recorded, true);
-            }
+            return (recorded, true);
         }
 
         return (ModelHash.Of(modelDirectory), false);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using DopCompiler.Model.Checkpoints;
+using DopCompiler.TestFixtures;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Tests;
@@ -98,7 +99,7 @@ public sealed class SafetensorsTests : IDisposable
     public void MalformedHeaderGivesDop002NamingFileAndTensor(string header, string fragment, int dataBytes, string tensor)
     {
         var path = _temp.File("bad.safetensors");
-        File.WriteAllBytes(path, Frame(header, new byte[dataBytes]));
+        File.WriteAllBytes(path, RawSafetensors.Build(header, new byte[dataBytes]));
         var error = Assert.Throws<DopException>(() => SafetensorsFile.Open(path));
         Assert.Equal("DOP002", error.Code);
         Assert.Contains(fragment, error.Message);
@@ -139,7 +140,7 @@ public sealed class SafetensorsTests : IDisposable
         Buffer.BlockCopy(floats, 0, data, 1, 12);
         var header = "{\"u\": {\"dtype\": \"U8\", \"shape\": [1], \"data_offsets\": [0, 1]}, \"f\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [1, 13]}}";
         var path = _temp.File("odd.safetensors");
-        File.WriteAllBytes(path, Frame(header, data));
+        File.WriteAllBytes(path, RawSafetensors.Build(header, data));
         using var file = SafetensorsFile.Open(path);
         using var f = file.Load("f");
         Assert.Equal(floats, f.data<float>().ToArray());
@@ -153,14 +154,4 @@ public sealed class SafetensorsTests : IDisposable
         SafetensorsDType.F16 => ScalarType.Float16,
         _ => ScalarType.Float32,
     };
-
-    private static byte[] Frame(string headerJson, byte[] data)
-    {
-        var header = Encoding.UTF8.GetBytes(headerJson);
-        var result = new byte[8 + header.Length + data.Length];
-        BinaryPrimitives.WriteUInt64LittleEndian(result, (ulong)header.Length);
-        header.CopyTo(result, 8);
-        data.CopyTo(result, 8 + header.Length);
-        return result;
-    }
 }

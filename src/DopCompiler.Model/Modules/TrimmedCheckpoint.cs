@@ -24,6 +24,23 @@ public static class TrimmedCheckpoint
     public const string SourceModelHashKey = "dop_source_model_hash";
     public const string PolicyHashKey = "dop_policy_hash";
 
+    /// <summary>
+    /// The source model's hash a trimmed checkpoint in <paramref name="modelFolder"/> records (one header read), or null
+    /// when the folder holds no trimmed checkpoint. One home for the rule "a trimmed model counts as the model it was made
+    /// from", used by the generated classes' identity check and the CLI's policy reader.
+    /// </summary>
+    public static string? SourceModelHashOf(string modelFolder)
+    {
+        var single = Path.Combine(modelFolder, CheckpointTensors.SingleFileName);
+        if (!File.Exists(single))
+        {
+            return null;
+        }
+
+        using var file = SafetensorsFile.Open(single);
+        return file.Metadata.TryGetValue(SourceModelHashKey, out var recorded) && !string.IsNullOrWhiteSpace(recorded) ? recorded : null;
+    }
+
     /// <summary>Files copied as they are when the source has them (config, image preprocessing, tokenizer, generation settings).</summary>
     public static readonly IReadOnlyList<string> CopiedFiles =
     [

@@ -80,20 +80,8 @@ public static class PolicyFileReader
     }
 
     /// <summary>The hash a policy for this folder must record: a trimmed checkpoint's source-model hash, else the folder's content hash.</summary>
-    public static string IdentityOf(string modelFolder)
-    {
-        var single = Path.Combine(modelFolder, CheckpointTensors.SingleFileName);
-        if (File.Exists(single))
-        {
-            using var file = SafetensorsFile.Open(single);
-            if (file.Metadata.TryGetValue(TrimmedCheckpoint.SourceModelHashKey, out var recorded) && !string.IsNullOrWhiteSpace(recorded))
-            {
-                return recorded;
-            }
-        }
-
-        return SearchInputs.HashModel(modelFolder);
-    }
+    public static string IdentityOf(string modelFolder) =>
+        TrimmedCheckpoint.SourceModelHashOf(modelFolder) ?? SearchInputs.HashModel(modelFolder);
 
     /// <summary>
     /// Strict JSON first: the schema's DataContract reader takes a missing closing brace, quoted numbers ("depth": "2")
