@@ -17,7 +17,7 @@ public static class SearchCommand
     {
         var spec = new Argument<string>("spec") { Description = "Path of the dop.yaml spec." };
         // Text, not double: the value goes through the spec's own number and range rules (a double option would take "0,5" as 5, and NaN).
-        var budget = new Option<string?>("--budget") { Description = "Budget value overriding the spec's (same kind and range: fraction, tflops or latency_fraction).", Required = solveOnly };
+        var budget = new Option<string?>("--budget") { Description = "Budget value overriding the spec's (same kind and range: fraction, tflops, latency_fraction, or a max_accuracy_drop / max_kl target).", Required = solveOnly };
         var output = new Option<string?>("--out") { Description = "Policy file to write (default: <spec name>.policy.json beside the spec)." };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder of the curve cache (default: ~/.cache/dopcompiler/curves)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Recompute the curves even when cached." };

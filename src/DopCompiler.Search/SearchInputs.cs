@@ -52,6 +52,12 @@ public sealed record SearchInputs(string ModelHash, string CurveKey, string Poli
             policy.AddString("on_unreachable:cheapest");
         }
 
+        if (spec.Budget.IsQualityTarget)
+        {
+            // A quality target's "cheapest" depends on what it is priced in (no policy made before the key existed had one).
+            policy.AddString("price:" + BudgetValue.PriceWord(spec.Budget.Price));
+        }
+
         return new SearchInputs(modelHash, curveKey, policy.ToHex());
     }
 }

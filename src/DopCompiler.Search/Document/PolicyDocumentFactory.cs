@@ -105,7 +105,7 @@ public static class PolicyDocumentFactory
         var flopsFraction = breakdown.Total / unprunedFlops;
         document.Budget = new PolicyBudget
         {
-            Kind = spec.Budget.Kind switch { BudgetKind.Tflops => "tflops", BudgetKind.LatencyFraction => "latency_fraction", _ => "fraction" },
+            Kind = BudgetValue.KindWord(spec.Budget.Kind),
             Asked = setup.Budget,
             Reached = spec.Budget.Kind switch
             {

@@ -5,7 +5,7 @@ using DopCompiler.Spec;
 namespace DopCompiler.Search.Timing;
 
 /// <summary>
-/// Phase 2 of <see cref="DopSearch"/>: for a latency budget, the time model of this machine: the cached one when it
+/// Phase 2 of <see cref="DopSearch"/>: for a latency budget (or a quality target priced in latency), the time model of this machine: the cached one when it
 /// was fitted here by the current probe, else a timed probe of one decoder layer, written back to the cache entry.
 /// </summary>
 internal static class TimeModelPhase
@@ -14,7 +14,7 @@ internal static class TimeModelPhase
     public static (TimeModel? Time, CurveCacheEntry Entry) Run(SearchSetup setup, CurveCacheEntry entry, MeanLayout layout, CurveCache cache, SearchWorkspace workspace,
         ISearchProgress progress)
     {
-        if (setup.Spec.Budget.Kind != BudgetKind.LatencyFraction)
+        if (!setup.Spec.Budget.PricedInTime)
         {
             return (null, entry);
         }

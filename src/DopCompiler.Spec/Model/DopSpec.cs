@@ -133,6 +133,25 @@ public enum BudgetKind
 
     /// <summary>A fraction of the unpruned decoder prefill time predicted by the fitted time model (0 &lt; f ≤ 1).</summary>
     LatencyFraction,
+
+    /// <summary>
+    /// A quality target: the cheapest frontier policy (priced by <see cref="BudgetSpec.Price"/>) whose measured exact-match
+    /// accuracy on the validation answers is at most this share below the unpruned model's (0 ≤ d &lt; 1; 0.01 = one point).
+    /// </summary>
+    MaxAccuracyDrop,
+
+    /// <summary>A quality target: the cheapest frontier policy whose measured joint KL on the validation set is at most this (≥ 0).</summary>
+    MaxKl,
+}
+
+/// <summary>What "cheapest" means for a quality target (<c>budget.price</c>).</summary>
+public enum BudgetPrice
+{
+    /// <summary>Decoder prefill FLOPs at the validation set's mean layout.</summary>
+    Flops,
+
+    /// <summary>Decoder prefill time predicted by the fitted time model (machine-specific, as for <c>latency_fraction</c>).</summary>
+    Latency,
 }
 
 /// <summary>The compute budget the solver must meet.</summary>
@@ -140,11 +159,23 @@ public sealed record BudgetSpec
 {
     public required BudgetKind Kind { get; init; }
 
-    /// <summary>The fraction, or TFLOPs, depending on <see cref="Kind"/>.</summary>
+    /// <summary>The fraction, TFLOPs, accuracy drop or KL, depending on <see cref="Kind"/>.</summary>
     public required double Value { get; init; }
 
     /// <summary>What a budget that cannot be met even with everything prunable pruned gets (<c>on_unreachable</c>).</summary>
     public UnreachableBudget OnUnreachable { get; init; } = UnreachableBudget.Error;
+
+    /// <summary>
+    /// For a quality target, what the frontier is priced in (which policy is "cheapest"); always <see cref="BudgetPrice.Flops"/>
+    /// for the other kinds (their unit decides: a latency fraction is priced in predicted time whatever this says).
+    /// </summary>
+    public BudgetPrice Price { get; init; } = BudgetPrice.Flops;
+
+    /// <summary>Whether the budget is a quality target (<c>max_accuracy_drop</c>, <c>max_kl</c>) rather than a cost.</summary>
+    public bool IsQualityTarget => Kind is BudgetKind.MaxAccuracyDrop or BudgetKind.MaxKl;
+
+    /// <summary>Whether the search prices policies with the fitted time model (a latency fraction, or a target priced in latency).</summary>
+    public bool PricedInTime => Kind == BudgetKind.LatencyFraction || (IsQualityTarget && Price == BudgetPrice.Latency);
 }
 
 /// <summary>Which FLOPs formula to count with.</summary>

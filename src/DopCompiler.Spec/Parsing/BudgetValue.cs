@@ -10,12 +10,40 @@ namespace DopCompiler.Spec;
 /// </summary>
 public static class BudgetValue
 {
-    /// <summary>Whether <paramref name="value"/> is a budget of <paramref name="kind"/>: a share in (0, 1], or TFLOPs above 0.</summary>
+    /// <summary>
+    /// Whether <paramref name="value"/> is a budget of <paramref name="kind"/>: a share in (0, 1], TFLOPs above 0, an
+    /// accuracy drop in [0, 1) (a share: 0.01 is one point, so "2" meant as two points is refused), or a KL of at least 0.
+    /// </summary>
     public static bool InRange(BudgetKind kind, double value) =>
-        double.IsFinite(value) && (kind == BudgetKind.Tflops ? value > 0 : value > 0 && value <= 1);
+        double.IsFinite(value) && kind switch
+        {
+            BudgetKind.Tflops => value > 0,
+            BudgetKind.MaxAccuracyDrop => value >= 0 && value < 1,
+            BudgetKind.MaxKl => value >= 0,
+            _ => value > 0 && value <= 1,
+        };
 
     /// <summary>The range <see cref="InRange"/> accepts, in words.</summary>
-    public static string RangeText(BudgetKind kind) => kind == BudgetKind.Tflops ? "greater than 0" : "in (0, 1]";
+    public static string RangeText(BudgetKind kind) => kind switch
+    {
+        BudgetKind.Tflops => "greater than 0",
+        BudgetKind.MaxAccuracyDrop => "in [0, 1) (a share: 0.01 is one point)",
+        BudgetKind.MaxKl => "at least 0",
+        _ => "in (0, 1]",
+    };
+
+    /// <summary>The spec key of <paramref name="kind"/>: <c>fraction</c>, <c>tflops</c>, <c>latency_fraction</c>, <c>max_accuracy_drop</c>, <c>max_kl</c>.</summary>
+    public static string KindWord(BudgetKind kind) => kind switch
+    {
+        BudgetKind.Fraction => "fraction",
+        BudgetKind.Tflops => "tflops",
+        BudgetKind.LatencyFraction => "latency_fraction",
+        BudgetKind.MaxAccuracyDrop => "max_accuracy_drop",
+        _ => "max_kl",
+    };
+
+    /// <summary>The spec word of <paramref name="price"/>: <c>flops</c> or <c>latency</c>.</summary>
+    public static string PriceWord(BudgetPrice price) => price == BudgetPrice.Latency ? "latency" : "flops";
 
     /// <summary>
     /// Parses <paramref name="text"/> as the spec would parse a plain YAML number (a dot as decimal separator, no
@@ -42,11 +70,4 @@ public static class BudgetValue
 
         return true;
     }
-
-    private static string KindWord(BudgetKind kind) => kind switch
-    {
-        BudgetKind.Fraction => "fraction",
-        BudgetKind.Tflops => "tflops",
-        _ => "latency_fraction",
-    };
 }

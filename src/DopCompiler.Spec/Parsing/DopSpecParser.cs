@@ -18,9 +18,15 @@ public static partial class DopSpecParser
     private static readonly string[] ValidationKeys = ["path", "limit"];
     private static readonly string[] GroupKeys = ["name", "source", "prunable", "cls_split", "ranking"];
     private static readonly string[] ClsSplitKeys = ["key_fraction"];
-    private static readonly string[] BudgetKeys = ["fraction", "tflops", "latency_fraction", "on_unreachable"];
+    private static readonly string[] BudgetKeys = ["fraction", "tflops", "latency_fraction", "max_accuracy_drop", "max_kl", "on_unreachable", "price"];
 
-    private static readonly string[] BudgetValueKeys = ["fraction", "tflops", "latency_fraction"];
+    private static readonly (string, BudgetKind)[] BudgetValueKeys =
+    [
+        ("fraction", BudgetKind.Fraction), ("tflops", BudgetKind.Tflops), ("latency_fraction", BudgetKind.LatencyFraction),
+        ("max_accuracy_drop", BudgetKind.MaxAccuracyDrop), ("max_kl", BudgetKind.MaxKl),
+    ];
+
+    private const string BudgetValueList = "fraction, tflops, latency_fraction, max_accuracy_drop or max_kl";
     private static readonly string[] DivergenceKeys = ["positions", "max_positions"];
     private static readonly string[] GridKeys = ["step", "n_v"];
     private static readonly string[] OutputKeys = ["class_name", "namespace"];
@@ -38,6 +44,8 @@ public static partial class DopSpecParser
         [("first_answer", DivergencePositions.FirstAnswer), ("teacher_forced", DivergencePositions.TeacherForced)];
 
     private static readonly (string, ImageRanking)[] RankingWords = [("cls", ImageRanking.Cls), ("spread", ImageRanking.Spread)];
+
+    private static readonly (string, BudgetPrice)[] PriceWords = [("flops", BudgetPrice.Flops), ("latency", BudgetPrice.Latency)];
 
     private static readonly (string, UnreachableBudget)[] UnreachableWords =
         [("error", UnreachableBudget.Error), ("cheapest", UnreachableBudget.Cheapest)];
@@ -498,15 +506,20 @@ public static partial class DopSpecParser
             }
         }
 
-        private BudgetSpec? Budget(YNode node)
+        /// <summary>
+        /// One budget mapping (<paramref name="what"/> names it in messages, e.g. <c>'budget'</c>): exactly one value key,
+        /// <c>on_unreachable</c> only for cost budgets, <c>price</c> only for quality targets.
+        /// </summary>
+        private BudgetSpec? Budget(YNode node, string what = "'budget'")
         {
-            if (reader.Mapping(node, "'budget'", BudgetKeys) is not { } map)
+            if (reader.Mapping(node, what, BudgetKeys) is not { } map)
             {
                 return null;
             }
 
             var onUnreachable = Optional(map["on_unreachable"], n => reader.Word(n, "on_unreachable", UnreachableWords), UnreachableBudget.Error);
-            var given = map.Keys.Where(k => BudgetValueKeys.Contains(k) && map[k] is not null).ToList();
+            var price = Optional(map["price"], n => reader.Word(n, "price", PriceWords), BudgetPrice.Flops);
+            var given = map.Keys.Where(k => BudgetValueKeys.Any(v => v.Item1 == k) && map[k] is not null).ToList();
             if (given.Count == 0)
             {
                 if (map.SuggestedKeys.Count > 0)
@@ -514,29 +527,41 @@ public static partial class DopSpecParser
                     return null;
                 }
 
-                reader.Report(SpecDiagnosticCodes.MissingKey, map.Node, "'budget' needs one of fraction, tflops or latency_fraction.");
+                reader.Report(SpecDiagnosticCodes.MissingKey, map.Node, $"{what} needs one of {BudgetValueList}.");
                 return null;
             }
 
             foreach (var extra in given.Skip(1))
             {
-                reader.Report(SpecDiagnosticCodes.ConflictingKeys, map.KeyNode(extra), $"'budget' takes exactly one of fraction, tflops or latency_fraction; '{given[0]}' is already given.");
+                reader.Report(SpecDiagnosticCodes.ConflictingKeys, map.KeyNode(extra), $"{what} takes exactly one of {BudgetValueList}; '{given[0]}' is already given.");
             }
 
             var key = given[0];
-            var kind = key switch
-            {
-                "fraction" => BudgetKind.Fraction,
-                "tflops" => BudgetKind.Tflops,
-                _ => BudgetKind.LatencyFraction,
-            };
+            var kind = BudgetValueKeys.First(v => v.Item1 == key).Item2;
             var value = reader.Number(map[key]!, key, v => BudgetValue.InRange(kind, v), BudgetValue.RangeText(kind));
-            if (value is null || given.Count > 1)
+            var quality = kind is BudgetKind.MaxAccuracyDrop or BudgetKind.MaxKl;
+            var conflict = false;
+            if (!quality && map.HasKey("price"))
+            {
+                // A cost budget's unit is its price: FLOPs for fraction/tflops, predicted time for latency_fraction.
+                reader.Report(SpecDiagnosticCodes.ConflictingKeys, map.KeyNode("price"),
+                    $"'price' applies only to a quality target (max_accuracy_drop, max_kl); a {key} budget is priced in its own unit.");
+                conflict = true;
+            }
+
+            if (quality && map.HasKey("on_unreachable"))
+            {
+                reader.Report(SpecDiagnosticCodes.ConflictingKeys, map.KeyNode("on_unreachable"),
+                    $"'on_unreachable' does not apply to a quality target ('{key}'): the unpruned model always meets it.");
+                conflict = true;
+            }
+
+            if (value is null || given.Count > 1 || conflict)
             {
                 return null;
             }
 
-            return new BudgetSpec { Kind = kind, Value = value.Value, OnUnreachable = onUnreachable };
+            return new BudgetSpec { Kind = kind, Value = value.Value, OnUnreachable = onUnreachable, Price = price };
         }
 
         private DivergenceSpec? Divergence(YNode? node)
