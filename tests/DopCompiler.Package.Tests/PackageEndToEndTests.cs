@@ -235,8 +235,14 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain(entries, e => e.EndsWith("TorchSharp.dll", StringComparison.Ordinal) || e.EndsWith(".so", StringComparison.Ordinal) || e.Contains("/runtimes/", StringComparison.Ordinal));
         using var nuspec = new StreamReader(zip.GetEntry("DopCompiler.nuspec")!.Open());
         var text = nuspec.ReadToEnd();
-        Assert.Contains("<dependency id=\"TorchSharp\" version=\"[0.107.0]\"", text);
-        Assert.Contains("<dependency id=\"libtorch-cpu-linux-x64\" version=\"[2.10.0]\"", text);
+        Assert.Contains($"<dependency id=\"TorchSharp\" version=\"[{Metadata("TorchSharpVersion")}]\"", text);
+        Assert.Contains($"<dependency id=\"libtorch-cpu-linux-x64\" version=\"[{Metadata("LibTorchVersion")}]\"", text);
+        Assert.Contains("build/DopCompiler.Versions.props", entries);
+        using (var versions = new StreamReader(zip.GetEntry("build/DopCompiler.Versions.props")!.Open()))
+        {
+            Assert.Contains($"<_DopTorchSharpVersion>{Metadata("TorchSharpVersion")}</_DopTorchSharpVersion>", versions.ReadToEnd());
+        }
+
         Assert.Contains("<license type=\"expression\">MIT</license>", text);
         Assert.Contains("<readme>README.md</readme>", text);
         Assert.Contains("README.md", entries);

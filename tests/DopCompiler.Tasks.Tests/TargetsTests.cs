@@ -266,4 +266,15 @@ public sealed class TargetsTests : IDisposable
         Assert.Empty(CudaReferences());
         Assert.Equal(["TorchSharp-cuda-linux"], CudaReferences("-p:DopCuda=true"));
     }
+
+    [Fact]
+    public void Cuda_package_takes_the_TorchSharp_version_from_Directory_Packages_props_in_repo_builds()
+    {
+        // Packed, build/DopCompiler.Versions.props supplies it (PackageEndToEndTests); here the repo's property stands in.
+        var result = DotNetCli.Run(_folder.Path, null, Timeout, ["msbuild", _project, "-nologo", "-getItem:PackageReference", "-p:DopCuda=true", "-p:TorchSharpVersion=9.8.7"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var cuda = JsonDocument.Parse(result.Output).RootElement.GetProperty("Items").GetProperty("PackageReference").EnumerateArray()
+            .Single(r => r.GetProperty("Identity").GetString() == "TorchSharp-cuda-linux");
+        Assert.Equal("9.8.7", cuda.GetProperty("Version").GetString());
+    }
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
@@ -73,7 +74,7 @@ public static class TorchNativeLoader
         }
 
         var shim = FindIn(searchDirectories, ShimName) ?? throw new DopException(DiagnosticCodes.NativeLoad,
-            $"TorchSharp's native shim {ShimName} was not found. Reference the package 'TorchSharp' (0.107.0). Searched: {string.Join(", ", searchDirectories)}");
+            $"TorchSharp's native shim {ShimName} was not found. Reference the package 'TorchSharp' ({BuiltAgainstTorchSharpVersion()}). Searched: {string.Join(", ", searchDirectories)}");
 
         var patched = false;
         if (!TryLoad(shim, out var handle, out var plainError))
@@ -156,6 +157,11 @@ public static class TorchNativeLoader
 
         return directories.Distinct(StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>The TorchSharp version this assembly was built against (its metadata, from Directory.Packages.props).</summary>
+    private static string BuiltAgainstTorchSharpVersion() =>
+        typeof(TorchNativeLoader).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "TorchSharpVersion")?.Value ?? "the version this tool was built against";
 
     private static string? FindIn(IEnumerable<string> directories, string fileName) =>
         directories.Select(d => Path.Combine(d, fileName)).FirstOrDefault(File.Exists);
