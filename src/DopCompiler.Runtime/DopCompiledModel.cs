@@ -140,6 +140,13 @@ public abstract class DopCompiledModel : IDisposable
         try
         {
             _preprocessor ??= ImagePreprocessor.FromFile(Path.Combine(Model.Folder, "preprocessor_config.json"), Model.Config.Vision?.ImageSize);
+            if (_preprocessor.IsAnyres || Model.Config.IsAnyres)
+            {
+                throw new DopException(DiagnosticCodes.ModelConfig,
+                    $"generated classes read one tile per image; {Model.Folder} tiles images (anyres, model_type {Model.Config.ModelType}): issue 17 item 4",
+                    Model.Folder);
+            }
+
             var values = _preprocessor.ToPixelValues(imagePath);
             return tensor(values, [3L, _preprocessor.Height, _preprocessor.Width]);
         }

@@ -55,6 +55,16 @@ internal sealed record SearchSetup(
         var budget = options.Budget ?? spec.Budget.Value;
         var inputs = SearchInputs.Of(spec, validation, budget);
         var config = ModelConfigReader.Read(spec.Model);
+        if (config.IsAnyres)
+        {
+            // Every sample has its own image-token count on anyres models; the search, the FLOPs/time model and the
+            // generated class all assume one count per model today.
+            throw new DopException(DiagnosticCodes.ModelConfig,
+                $"model_type {config.ModelType} cannot be searched yet: its image-token count differs per image (anyres tiles), and the search assumes one count "
+                + "per model. `dop logits` and `dop eval` without a policy run it; DOP on variable image-token counts is issue 17 item 3",
+                Path.Combine(spec.Model, ModelConfigReader.FileName));
+        }
+
         var groups = SearchContext.GroupsOf(spec);
         var grid = TokenCountGridOf(spec, groups, config.ImageTokensPerImage);
         CheckClsRanking(spec, groups, config);

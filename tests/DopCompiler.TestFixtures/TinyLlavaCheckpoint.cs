@@ -142,13 +142,20 @@ public static class TinyLlavaCheckpoint
         result[proj + "linear_1.bias"] = V(o.Hidden);
         result[proj + "linear_2.weight"] = W(o.Hidden, o.Hidden);
         result[proj + "linear_2.bias"] = V(o.Hidden);
+        if (o.Anyres)
+        {
+            // Drawn last so the single-tile fixtures keep their bytes. LlavaNextModel inits it N(0, 1/sqrt(d)); larger here
+            // so that it visibly moves the output.
+            result[o.Naming == "new" ? "model.image_newline" : "image_newline"] = V(o.Hidden, 1.0);
+        }
+
         return result;
     }
 
     public static string ConfigJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
         {
-          "architectures": ["LlavaForConditionalGeneration"],
-          "model_type": "llava",
+          "architectures": ["{{(o.Anyres ? "LlavaNextForConditionalGeneration" : "LlavaForConditionalGeneration")}}"],
+          "model_type": "{{(o.Anyres ? "llava_next" : "llava")}}",{{PinpointsJson(o)}}
           "image_token_index": {{o.ImageTokenIndex}},
           "projector_hidden_act": "gelu",
           "vision_feature_layer": {{o.VisionFeatureLayer}},
@@ -164,7 +171,7 @@ public static class TinyLlavaCheckpoint
             "vocab_size": {{o.Vocab}},
             "rms_norm_eps": {{(o.Qwen ? "1e-6" : "1e-5")}},
             "rope_theta": {{o.RopeTheta.ToString("0.0###", CultureInfo.InvariantCulture)}},
-            "hidden_act": "silu",{{(o.Qwen ? "\n    \"use_sliding_window\": false,\n    \"max_window_layers\": 24," : "")}}
+            "hidden_act": "silu",{{(o.Qwen ? "\n    \"use_sliding_window\": false,\n    \"max_window_layers\": 24," : "")}}{{(o.Mistral ? $"\n    \"sliding_window\": {o.SlidingWindow?.ToString(CultureInfo.InvariantCulture) ?? "null"}," : "")}}
             "tie_word_embeddings": {{(o.TieWordEmbeddings ? "true" : "false")}}
           },
           "vision_config": {
@@ -182,7 +189,31 @@ public static class TinyLlavaCheckpoint
         """);
 
     /// <summary>The image processor config the checkpoint ships: CLIPImageProcessor's or SiglipImageProcessor's.</summary>
-    public static string PreprocessorJson(TinyLlavaOptions o) => o.Siglip ? SiglipPreprocessorJson(o) : ClipPreprocessorJson(o);
+    public static string PreprocessorJson(TinyLlavaOptions o) => o.Anyres ? LlavaNextPreprocessorJson(o) : o.Siglip ? SiglipPreprocessorJson(o) : ClipPreprocessorJson(o);
+
+    /// <summary>llava-v1.6's preprocessor_config.json at the fixture's size: CLIP's keys plus the pinpoints.</summary>
+    public static string LlavaNextPreprocessorJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
+        {
+          "crop_size": { "height": {{o.ImageSize}}, "width": {{o.ImageSize}} },
+          "size": { "shortest_edge": {{o.ImageSize}} },
+          "do_center_crop": true,
+          "do_convert_rgb": true,
+          "do_normalize": true,
+          "do_pad": true,
+          "do_rescale": true,
+          "do_resize": true,
+          "image_mean": [0.48145466, 0.4578275, 0.40821073],
+          "image_std": [0.26862954, 0.26130258, 0.27577711],
+          "rescale_factor": 0.00392156862745098,
+          "resample": 3,{{PinpointsJson(o)}}
+          "image_processor_type": "LlavaNextImageProcessor",
+          "processor_class": "LlavaNextProcessor"
+        }
+        """);
+
+    private static string PinpointsJson(TinyLlavaOptions o) => o.GridPinpoints is { } pinpoints
+        ? "\n  \"image_grid_pinpoints\": [" + string.Join(", ", pinpoints.Select(p => string.Create(CultureInfo.InvariantCulture, $"[{p.Height}, {p.Width}]"))) + "],"
+        : "";
 
     /// <summary>llava-interleave-qwen's preprocessor_config.json at another size: exact resize, mean/std 0.5, no crop.</summary>
     public static string SiglipPreprocessorJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""

@@ -36,7 +36,7 @@ public sealed record TinyLlavaOptions
     /// <summary><c>clip</c> (LLaVA-1.5's tower) or <c>siglip</c> (llava-interleave's: patch conv bias, no [CLS], no pre-layernorm).</summary>
     public string VisionType { get; init; } = "clip";
 
-    /// <summary><c>llama</c> or <c>qwen2</c> (q/k/v biases).</summary>
+    /// <summary><c>llama</c>, <c>mistral</c> (LLaMA's arithmetic, a sliding window) or <c>qwen2</c> (q/k/v biases).</summary>
     public string TextType { get; init; } = "llama";
 
     /// <summary>The vision MLP's width; 0 means 4 × <see cref="VisionHidden"/> (CLIP's ratio).</summary>
@@ -51,6 +51,19 @@ public sealed record TinyLlavaOptions
     public bool TieWordEmbeddings { get; init; }
 
     public double RopeTheta { get; init; } = 10000.0;
+
+    /// <summary>
+    /// LLaVA-NeXT's <c>image_grid_pinpoints</c> as (height, width): set, the fixture is <c>llava_next</c> (an
+    /// <c>image_newline</c> tensor, a LlavaNextImageProcessor config with crop and shortest edge = <see cref="ImageSize"/>).
+    /// </summary>
+    public IReadOnlyList<(int Height, int Width)>? GridPinpoints { get; init; }
+
+    /// <summary>Mistral's <c>sliding_window</c> (with <see cref="TextType"/> <c>mistral</c>); null writes <c>null</c>.</summary>
+    public int? SlidingWindow { get; init; } = 4096;
+
+    public bool Anyres => GridPinpoints is not null;
+
+    public bool Mistral => TextType == "mistral";
 
     public int VisionMlpWidth => VisionIntermediate > 0 ? VisionIntermediate : 4 * VisionHidden;
 

@@ -4,7 +4,8 @@ namespace DopCompiler.Inputs.Images;
 
 /// <summary>
 /// Hugging Face's <c>CLIPImageProcessor</c> and <c>SiglipImageProcessor</c> in managed code: convert to RGB, resize
-/// (shortest edge or exact size), center crop (CLIP only), rescale, normalise; output CHW float32.
+/// (shortest edge or exact size), center crop (CLIP only), rescale, normalise; output CHW float32. With
+/// <see cref="GridPinpoints"/> set it is <c>LlavaNextImageProcessor</c> (anyres tiling, <see cref="Preprocess(RgbImage)"/>).
 /// </summary>
 /// <remarks>
 /// Arithmetic follows the Python processor step by step (PIL 8-bit resize, float64 rescale cast to float32,
@@ -51,6 +52,14 @@ public sealed class ImagePreprocessor
 
     public ResampleFilter Resample { get; init; } = ResampleFilter.Bicubic;
 
+    /// <summary>
+    /// LlavaNextImageProcessor's <c>image_grid_pinpoints</c> as (height, width); null for the single-tile processors.
+    /// </summary>
+    public IReadOnlyList<(int Height, int Width)>? GridPinpoints { get; init; }
+
+    /// <summary>LLaVA-NeXT's anyres tiling: <see cref="Preprocess(RgbImage)"/> gives several tiles per image.</summary>
+    public bool IsAnyres => GridPinpoints is not null;
+
     /// <summary>Output height after the configured resize and crop, for an input already of the model's size.</summary>
     public int Height => DoCenterCrop ? CropHeight : ResizeHeight ?? ShortestEdge ?? CropHeight;
 
@@ -81,7 +90,95 @@ public sealed class ImagePreprocessor
     public float[] ToPixelValues(string pngPath) => ToPixelValues(ImageFile.DecodeRgb(pngPath));
 
     /// <summary>Preprocesses decoded RGB pixels: CHW float32 <c>[3, H, W]</c> (H, W after resize and crop).</summary>
-    public float[] ToPixelValues(RgbImage image)
+    /// <exception cref="InvalidOperationException">On an anyres processor, whose images are several tiles: use <see cref="Preprocess(RgbImage)"/>.</exception>
+    public float[] ToPixelValues(RgbImage image) => IsAnyres
+        ? throw new InvalidOperationException("an anyres (LLaVA-NeXT) image is several tiles: call Preprocess")
+        : Tile(image);
+
+    /// <summary>Decodes an image file and preprocesses it, one tile or (anyres) several.</summary>
+    /// <exception cref="SpecException">DOP033/DOP034/DOP035 for missing, undecodable or oversized images.</exception>
+    public PreprocessedImage Preprocess(string path) => Preprocess(ImageFile.DecodeRgb(path));
+
+    /// <summary>
+    /// Preprocesses decoded RGB pixels. Plain processors give one tile. Anyres (LlavaNextImageProcessor.preprocess and
+    /// get_image_patches, image_processing_llava_next.py): the best resolution among <see cref="GridPinpoints"/>
+    /// (<c>select_best_resolution</c>), the image resized into it keeping its aspect (<c>_resize_for_patching</c>, the size
+    /// from <c>get_patch_output_size</c>), padded with zero bytes to the best resolution, the extra row or column on the
+    /// bottom/right (<c>_pad_for_patching</c>: <c>paste_y, r_y = divmod(target_height - new_height, 2)</c>, padding
+    /// <c>(paste_y, paste_y + r_y)</c>), cut into crop-height squares row by row (<c>divide_to_patches</c>); first of all
+    /// the whole image resized to shortest_edge × shortest_edge (<c>resized_original_image</c>, aspect not kept). Each of
+    /// these then goes through the CLIP steps (<c>_preprocess</c>: resize, center crop, rescale, normalise).
+    /// </summary>
+    public PreprocessedImage Preprocess(RgbImage image)
+    {
+        if (GridPinpoints is not { } pinpoints)
+        {
+            return new PreprocessedImage { Pixels = Tile(image), Count = 1, Height = Height, Width = Width, ImageHeight = image.Height, ImageWidth = image.Width };
+        }
+
+        var best = AnyresGeometry.SelectBestResolution(image.Height, image.Width, pinpoints);
+        var (newHeight, newWidth) = AnyresGeometry.PatchOutputSize(image.Height, image.Width, best.Height, best.Width);
+        var resized = Resampler.Resize(image, newWidth, newHeight, Resample);
+        var padded = PadTo(resized, best.Height, best.Width);
+        var tile = CropHeight; // divide_to_patches(padded_image, patch_size=crop_size["height"]): square tiles
+        var rows = best.Height / tile;
+        var columns = best.Width / tile;
+        // get_image_patches: size = (shortest_edge, shortest_edge), or min(height, width) of a height/width size.
+        var baseSide = ShortestEdge ?? Math.Min(ResizeHeight ?? CropHeight, ResizeWidth ?? CropWidth);
+        var tiles = new List<float[]> { Tile(Resampler.Resize(image, baseSide, baseSide, Resample)) };
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < columns; c++)
+            {
+                tiles.Add(Tile(Crop(padded, r * tile, c * tile, tile, tile)));
+            }
+        }
+
+        return new PreprocessedImage
+        {
+            Pixels = tiles.SelectMany(t => t).ToArray(),
+            Count = tiles.Count,
+            Height = Height,
+            Width = Width,
+            ImageHeight = image.Height,
+            ImageWidth = image.Width,
+            GridRows = rows,
+            GridColumns = columns,
+        };
+    }
+
+    /// <summary>Zero bytes around the image, centred with the odd pixel at the bottom/right (<c>_pad_for_patching</c>).</summary>
+    private static RgbImage PadTo(RgbImage image, int height, int width)
+    {
+        if (image.Height == height && image.Width == width)
+        {
+            return image;
+        }
+
+        var top = (height - image.Height) / 2;
+        var left = (width - image.Width) / 2;
+        var output = new byte[height * width * 3];
+        for (var y = 0; y < image.Height; y++)
+        {
+            Array.Copy(image.Pixels, y * image.Width * 3, output, (((y + top) * width) + left) * 3, image.Width * 3);
+        }
+
+        return new RgbImage { Width = width, Height = height, Pixels = output };
+    }
+
+    private static RgbImage Crop(RgbImage image, int top, int left, int height, int width)
+    {
+        var output = new byte[height * width * 3];
+        for (var y = 0; y < height; y++)
+        {
+            Array.Copy(image.Pixels, (((top + y) * image.Width) + left) * 3, output, y * width * 3, width * 3);
+        }
+
+        return new RgbImage { Width = width, Height = height, Pixels = output };
+    }
+
+    /// <summary>The CLIP/SigLIP steps on one image: resize, crop, rescale, normalise; CHW float32.</summary>
+    private float[] Tile(RgbImage image)
     {
         if (DoResize)
         {

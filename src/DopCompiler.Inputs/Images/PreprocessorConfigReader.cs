@@ -41,8 +41,11 @@ internal static class PreprocessorConfigReader
             }
 
             var problems = new List<string>();
-            var siglip = root.TryGetProperty("image_processor_type", out var type) && type.ValueKind == JsonValueKind.String
-                && type.GetString() is "SiglipImageProcessor" or "SiglipImageProcessorFast";
+            var processorType = root.TryGetProperty("image_processor_type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : null;
+            var siglip = processorType is "SiglipImageProcessor" or "SiglipImageProcessorFast";
+            // LlavaNextImageProcessor: CLIP's steps on every tile plus image_grid_pinpoints (its __init__ default below).
+            var llavaNext = processorType is "LlavaNextImageProcessor" or "LlavaNextImageProcessorFast" || root.TryGetProperty("image_grid_pinpoints", out _);
+            var pinpoints = llavaNext ? Pinpoints(root, problems) : null;
             var sizeValid = true;
             var shortestEdge = (int?)null;
             int? resizeHeight = null, resizeWidth = null;
@@ -152,6 +155,7 @@ internal static class PreprocessorConfigReader
                 ImageMean = mean,
                 ImageStd = std,
                 Resample = resample,
+                GridPinpoints = pinpoints,
             };
 
             if (problems.Count == 0)
@@ -190,6 +194,24 @@ internal static class PreprocessorConfigReader
             problems.Add($"'crop_size' is {p.CropHeight}×{p.CropWidth}; at most {ImageFile.MaxSide} on a side is accepted.");
         }
 
+        if (p.GridPinpoints is { } pinpoints)
+        {
+            // divide_to_patches cuts crop_size["height"] squares; a pinpoint that is not a multiple of it leaves partial
+            // tiles that the model's view(num_patch_height, num_patch_width, ...) cannot hold.
+            if (p.CropHeight != p.CropWidth)
+            {
+                problems.Add($"'crop_size' of a LlavaNextImageProcessor must be square (it tiles in crop_size.height squares), found {p.CropHeight}×{p.CropWidth}.");
+            }
+
+            foreach (var (pinHeight, pinWidth) in pinpoints)
+            {
+                if (pinHeight % p.CropHeight != 0 || pinWidth % p.CropHeight != 0 || pinHeight > ImageFile.MaxSide || pinWidth > ImageFile.MaxSide)
+                {
+                    problems.Add($"'image_grid_pinpoints' entry [{pinHeight}, {pinWidth}] must be multiples of crop_size {p.CropHeight}, at most {ImageFile.MaxSide}.");
+                }
+            }
+        }
+
         if (problems.Count > 0 || imageSize is not { } size)
         {
             return;
@@ -204,6 +226,43 @@ internal static class PreprocessorConfigReader
         {
             problems.Add($"'{what}' gives {height}×{width} images but the vision tower's image_size is {size} (config.json): the two must agree.");
         }
+    }
+
+    /// <summary>
+    /// <c>image_grid_pinpoints</c>: a list of [height, width] pairs of positive integers; absent, LlavaNextImageProcessor's
+    /// default <c>[[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]]</c> (image_processing_llava_next.py,
+    /// <c>__init__</c>).
+    /// </summary>
+    private static (int Height, int Width)[] Pinpoints(JsonElement root, List<string> problems)
+    {
+        if (!root.TryGetProperty("image_grid_pinpoints", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return [(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)];
+        }
+
+        var result = new List<(int, int)>();
+        if (element.ValueKind == JsonValueKind.Array && element.GetArrayLength() > 0)
+        {
+            foreach (var pair in element.EnumerateArray())
+            {
+                if (pair.ValueKind == JsonValueKind.Array && pair.GetArrayLength() == 2
+                    && pair[0].ValueKind == JsonValueKind.Number && pair[0].TryGetInt32(out var h) && h > 0
+                    && pair[1].ValueKind == JsonValueKind.Number && pair[1].TryGetInt32(out var w) && w > 0)
+                {
+                    result.Add((h, w));
+                }
+                else
+                {
+                    problems.Add($"'image_grid_pinpoints' entries must be [height, width] pairs of positive integers, found {pair.GetRawText()}.");
+                    return [];
+                }
+            }
+
+            return result.ToArray();
+        }
+
+        problems.Add($"'image_grid_pinpoints' must be a non-empty list of [height, width] pairs, found {element.GetRawText()}.");
+        return [];
     }
 
     private static SpecException Error(string path, string message, int line = 0, int column = 0) =>

@@ -1,12 +1,13 @@
 namespace DopCompiler.Model.Configuration;
 
 /// <summary>
-/// A checkpoint's architecture: a LLaVA model (CLIP or SigLIP tower, two-layer projector, LLaMA or Qwen2 decoder) or a
-/// plain LLaMA/Qwen2 decoder (<see cref="Vision"/> null). Read by <see cref="ModelConfigReader"/>.
+/// A checkpoint's architecture: a LLaVA model (CLIP or SigLIP tower, two-layer projector, LLaMA, Mistral or Qwen2
+/// decoder), a LLaVA-NeXT model (anyres tiles, <see cref="ImageGridPinpoints"/>) or a plain LLaMA/Qwen2 decoder
+/// (<see cref="Vision"/> null). Read by <see cref="ModelConfigReader"/>.
 /// </summary>
 public sealed record ModelConfig
 {
-    /// <summary><c>llava</c>, <c>llama</c> or <c>qwen2</c>.</summary>
+    /// <summary><c>llava</c>, <c>llava_next</c>, <c>llama</c> or <c>qwen2</c>.</summary>
     public required string ModelType { get; init; }
 
     public required TextConfig Text { get; init; }
@@ -24,6 +25,15 @@ public sealed record ModelConfig
     /// <summary>Activation between the projector's two linear layers (<c>gelu</c> in LLaVA-1.5).</summary>
     public string ProjectorHiddenAct { get; init; } = "gelu";
 
+    /// <summary>
+    /// LLaVA-NeXT's <c>image_grid_pinpoints</c> as (height, width), each a multiple of the tower's image_size; null for
+    /// the single-tile layouts.
+    /// </summary>
+    public IReadOnlyList<(int Height, int Width)>? ImageGridPinpoints { get; init; }
+
+    /// <summary>LLaVA-NeXT: an image is several tiles and its token count depends on its size (<see cref="AnyresImageTokens"/>).</summary>
+    public bool IsAnyres => ImageGridPinpoints is not null;
+
     /// <summary>Vision layers actually run: hidden state <see cref="VisionFeatureLayer"/> needs no deeper layer.</summary>
     public int VisionLayersUsed => Vision is null ? 0
         : VisionFeatureLayer < 0 ? Vision.NumLayers + 1 + VisionFeatureLayer : VisionFeatureLayer;
@@ -34,6 +44,40 @@ public sealed record ModelConfig
     /// (modeling_llava.py, <c>get_image_features</c>: <c>if vision_feature_select_strategy == "default":
     /// selected_image_feature = selected_image_feature[:, 1:]</c>), so on SigLIP <c>default</c> drops the first patch.
     /// </summary>
+    /// On LLaVA-NeXT this is one tile's count (the base image's); the image's total is <see cref="AnyresImageTokens"/>.
     public int ImageTokensPerImage => Vision is null ? 0
         : Vision.NumPatches + (Vision.HasClassToken ? 1 : 0) - (FeatureSelectStrategy == FeatureSelectStrategy.Default ? 1 : 0);
+
+    /// <summary>
+    /// Tiles per column and per row of the best resolution for an image of <paramref name="height"/> ×
+    /// <paramref name="width"/>: modeling_llava_next.py's <c>get_anyres_image_grid_shape(image_sizes[i],
+    /// image_grid_pinpoints, vision_config.image_size)</c> = <c>select_best_resolution</c>'s (height, width) floor-divided
+    /// by image_size.
+    /// </summary>
+    public (int Rows, int Columns) AnyresGrid(int height, int width)
+    {
+        var (pinpoints, side) = AnyresShape();
+        var best = AnyresGeometry.SelectBestResolution(height, width, pinpoints);
+        return (best.Height / side, best.Width / side);
+    }
+
+    /// <summary>
+    /// The image tokens LLaVA-NeXT puts in the prompt for an image of <paramref name="height"/> × <paramref name="width"/>
+    /// (before any resize): the base tile's g² features (g = image_size / patch_size), then the tiles' features on their
+    /// (rows·g) × (columns·g) grid, unpadded to the image's aspect (<c>unpad_image</c>) with one <c>image_newline</c> at the
+    /// end of every row (<c>pack_image_features</c>). This is what the HF processor's <c>_get_number_of_features</c>
+    /// counts (less the one it drops for <c>default</c>), computed the way the model packs the features.
+    /// </summary>
+    public int AnyresImageTokens(int height, int width)
+    {
+        var g = Vision!.PatchesPerSide;
+        var (rows, columns) = AnyresGrid(height, width);
+        var (_, keptRows, _, keptColumns) = AnyresGeometry.Unpad(height, width, rows * g, columns * g);
+        return (g * g) + (keptRows * (keptColumns + 1));
+    }
+
+    private (IReadOnlyList<(int Height, int Width)> Pinpoints, int Side) AnyresShape() =>
+        ImageGridPinpoints is { } pinpoints && Vision is { } vision
+            ? (pinpoints, vision.ImageSize)
+            : throw new InvalidOperationException($"model_type {ModelType} has no anyres tiling");
 }

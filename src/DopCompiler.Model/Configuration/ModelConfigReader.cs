@@ -19,7 +19,7 @@ public static class ModelConfigReader
     public const string FileName = "config.json";
 
     /// <summary>What the reader accepts, for errors that name it.</summary>
-    public const string Supported = "'llava' (vision_config.model_type 'clip_vision_model' or 'siglip_vision_model'; text_config.model_type 'llama' or 'qwen2'), 'llama' and 'qwen2'";
+    public const string Supported = "'llava' (vision_config.model_type 'clip_vision_model' or 'siglip_vision_model'; text_config.model_type 'llama', 'mistral' or 'qwen2'), 'llava_next' (CLIP tower; 'llama' or 'mistral' decoder), 'llama' and 'qwen2'";
 
     public static ModelConfig Read(string modelFolder)
     {
@@ -48,6 +48,7 @@ public static class ModelConfigReader
             return modelType switch
             {
                 "llava" => ReadLlava(root),
+                "llava_next" => ReadLlavaNext(root),
                 "llama" or "qwen2" => new ModelConfig { ModelType = modelType, Text = ReadText(root, modelType) },
                 _ => throw new DopException(DiagnosticCodes.ModelConfig,
                     $"model_type '{modelType}' is not supported: DopCompiler reads {Supported}", path),
@@ -60,7 +61,7 @@ public static class ModelConfigReader
         var text = root.Object("text_config");
         // configuration_llava.py line 98: text_config["model_type"] defaults to "llama".
         var textType = text.String("model_type", "llama")!;
-        if (textType is not ("llama" or "qwen2"))
+        if (textType is not ("llama" or "qwen2" or "mistral"))
         {
             throw text.Error("model_type", $"text_config.model_type '{textType}' is not supported; supported: {Supported}");
         }
@@ -141,6 +142,68 @@ public static class ModelConfigReader
     }
 
     /// <summary>
+    /// LLaVA-NeXT (LlavaNextConfig, configuration_llava_next.py at huggingface/transformers@063b32f): LLaVA's keys with
+    /// the same defaults (image_token_index 32000, gelu projector, strategy default, feature layer -2, a CLIP tower and a
+    /// LLaMA decoder when their dicts lack model_type) plus <c>image_grid_pinpoints</c>, default
+    /// <c>[[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]]</c>, as (height, width).
+    /// </summary>
+    private static ModelConfig ReadLlavaNext(JsonFields root)
+    {
+        var llava = ReadLlava(root);
+        var vision = llava.Vision!;
+        if (vision.IsSiglip)
+        {
+            throw root.Object("vision_config").Error("model_type", "llava_next with a SigLIP tower is LLaVA-OneVision's layout, not supported yet (issue 17 item 2); llava_next reads a CLIP tower");
+        }
+
+        // pack_image_features views each tile's features as a (image_size // patch_size)² grid: with 'full' a CLIP tile has
+        // one row more ([CLS]) and the view does not hold (transformers only warns and then fails).
+        if (llava.FeatureSelectStrategy != FeatureSelectStrategy.Default)
+        {
+            throw root.Error("vision_feature_select_strategy", "llava_next needs vision_feature_select_strategy 'default' on a CLIP tower (each tile's features must form the patch grid)");
+        }
+
+        var pinpoints = new List<(int Height, int Width)>();
+        if (!root.Has("image_grid_pinpoints") || root.Element("image_grid_pinpoints").ValueKind == JsonValueKind.Null)
+        {
+            pinpoints.AddRange([(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)]);
+        }
+        else
+        {
+            var element = root.Element("image_grid_pinpoints");
+            var pairs = element.ValueKind == JsonValueKind.Array ? element.EnumerateArray().ToArray() : [];
+            foreach (var pair in pairs)
+            {
+                if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2
+                    || pair[0].ValueKind != JsonValueKind.Number || pair[1].ValueKind != JsonValueKind.Number
+                    || !pair[0].TryGetInt32(out var h) || !pair[1].TryGetInt32(out var w) || h <= 0 || w <= 0)
+                {
+                    throw root.Error("image_grid_pinpoints", $"image_grid_pinpoints entries must be [height, width] pairs of positive integers, found {pair.GetRawText()}");
+                }
+
+                pinpoints.Add((h, w));
+            }
+
+            if (pinpoints.Count == 0)
+            {
+                throw root.Error("image_grid_pinpoints", "image_grid_pinpoints must be a non-empty list of [height, width] pairs");
+            }
+        }
+
+        foreach (var (h, w) in pinpoints)
+        {
+            // get_anyres_image_grid_shape floor-divides by image_size while the processor cuts whole crop-size tiles: a
+            // remainder would leave tiles the grid view cannot place.
+            if (h % vision.ImageSize != 0 || w % vision.ImageSize != 0 || h > 8192 || w > 8192)
+            {
+                throw root.Error("image_grid_pinpoints", $"image_grid_pinpoints entry [{h}, {w}] must be multiples of vision_config.image_size {vision.ImageSize}, at most 8192");
+            }
+        }
+
+        return llava with { ModelType = "llava_next", ImageGridPinpoints = pinpoints.ToArray() };
+    }
+
+    /// <summary>
     /// CLIP's tower. Absent keys keep the values this reader has always used (LLaVA-1.5's, configuration_llava.py
     /// lines 84-92, which apply when vision_config is absent altogether).
     /// </summary>
@@ -183,12 +246,18 @@ public static class ModelConfigReader
     /// heads when absent (its __post_init__), silu, rms_norm_eps 1e-6, untied, no sliding window; rope_theta 10000 as in
     /// transformers 4.x's Qwen2Config.__init__ and 5.x's default rope parameters).
     /// </summary>
+    /// <remarks>
+    /// Mistral is LLaMA's arithmetic (no biases, SwiGLU, RMSNorm, RoPE) with MistralConfig's defaults
+    /// (configuration_mistral.py at huggingface/transformers@001f85b: intermediate 14336, 8 KV heads, rms_norm_eps 1e-6,
+    /// sliding_window 4096; null there means no window).
+    /// </remarks>
     private static TextConfig ReadText(JsonFields fields, string modelType)
     {
         var qwen = modelType == "qwen2";
+        var mistral = modelType == "mistral";
         var hidden = fields.Positive("hidden_size", 4096);
         var heads = fields.Positive("num_attention_heads", 32);
-        var kvHeads = fields.Positive("num_key_value_heads", heads);
+        var kvHeads = fields.Positive("num_key_value_heads", mistral ? 8 : heads);
         if (heads % kvHeads != 0)
         {
             throw fields.Error("num_key_value_heads", $"num_attention_heads ({heads}) must be a multiple of num_key_value_heads ({kvHeads})");
@@ -242,7 +311,7 @@ public static class ModelConfigReader
             ModelType = modelType,
             QkvBias = qwen,
             HiddenSize = hidden,
-            IntermediateSize = fields.Positive("intermediate_size", qwen ? 22016 : 11008),
+            IntermediateSize = fields.Positive("intermediate_size", qwen ? 22016 : mistral ? 14336 : 11008),
             NumLayers = fields.Positive("num_hidden_layers", 32),
             NumHeads = heads,
             NumKeyValueHeads = kvHeads,
@@ -251,6 +320,9 @@ public static class ModelConfigReader
             RmsNormEps = fields.Double("rms_norm_eps", 1e-6),
             RopeTheta = ropeTheta,
             TieWordEmbeddings = fields.Bool("tie_word_embeddings", false),
+            SlidingWindow = !mistral ? null
+                : fields.Has("sliding_window") && fields.Element("sliding_window").ValueKind == JsonValueKind.Null ? null
+                : fields.Positive("sliding_window", 4096),
         };
     }
 

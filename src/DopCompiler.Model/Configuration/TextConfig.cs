@@ -6,7 +6,7 @@ namespace DopCompiler.Model.Configuration;
 /// </summary>
 public sealed record TextConfig
 {
-    /// <summary><c>llama</c> or <c>qwen2</c>.</summary>
+    /// <summary><c>llama</c>, <c>qwen2</c> or <c>mistral</c> (LLaMA's arithmetic with a sliding attention window).</summary>
     public string ModelType { get; init; } = "llama";
 
     /// <summary>q_proj, k_proj and v_proj carry a bias (Qwen2; o_proj and the MLP never do).</summary>
@@ -31,6 +31,12 @@ public sealed record TextConfig
     public required double RopeTheta { get; init; }
 
     public required bool TieWordEmbeddings { get; init; }
+
+    /// <summary>
+    /// Mistral's <c>sliding_window</c>: each position attends to the last this-many positions, itself included. Null when
+    /// every position attends to the whole sequence. Sequences longer than it are refused (DOP008), not windowed.
+    /// </summary>
+    public int? SlidingWindow { get; init; }
 
     public int QueryWidth => NumHeads * HeadDim;
 

@@ -14,6 +14,7 @@ public sealed class LlavaModel : IDisposable
 {
     private readonly CheckpointTensors _tensors;
     private readonly WeightMatrix? _projector1, _projector2;
+    private readonly Tensor? _imageNewline; // [d], LLaVA-NeXT
 
     private LlavaModel(string folder, ModelConfig config, CheckpointTensors tensors, TensorNaming naming, WeightResidency residency,
         Func<int, LayerModules> modulesPerLayer, bool loadVision)
@@ -38,6 +39,15 @@ public sealed class LlavaModel : IDisposable
             Vision = new VisionTower(tensors, naming, config.Vision, config.VisionLayersUsed, residency);
             _projector1 = WeightMatrix.Load(tensors, [naming.Projector + "linear_1.weight"], residency, [naming.Projector + "linear_1.bias"]);
             _projector2 = WeightMatrix.Load(tensors, [naming.Projector + "linear_2.weight"], residency, [naming.Projector + "linear_2.bias"]);
+            if (config.IsAnyres)
+            {
+                _imageNewline = tensors.Load(naming.ImageNewline, DType);
+                if (!_imageNewline.shape.SequenceEqual([(long)text.HiddenSize]))
+                {
+                    throw new DopException(DiagnosticCodes.MissingTensor,
+                        $"tensor {naming.ImageNewline} has shape [{string.Join(", ", _imageNewline.shape)}], the config implies [{text.HiddenSize}]", folder);
+                }
+            }
         }
     }
 
@@ -116,6 +126,69 @@ public sealed class LlavaModel : IDisposable
     }
 
     /// <summary>
+    /// Projected features of one image of <paramref name="imageHeight"/> × <paramref name="imageWidth"/> (its size before
+    /// preprocessing): for LLaVA-NeXT <paramref name="pixels"/> are its tiles [n, 3, c, c], base image first (see
+    /// <see cref="EncodeAnyres"/>); for the single-tile layouts [3, H, W] or [1, 3, H, W] (the size is not needed).
+    /// </summary>
+    public (Tensor Features, Tensor ClsAttention) EncodeImage(Tensor pixels, int imageHeight, int imageWidth)
+    {
+        if (!Config.IsAnyres)
+        {
+            return EncodeImage(pixels.dim() == 4 ? pixels[0] : pixels);
+        }
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var features = EncodeAnyres(pixels.dim() == 3 ? pixels.unsqueeze(0) : pixels, imageHeight, imageWidth);
+        // No [CLS] ranking over a packed anyres image yet (issue 17 item 3 defines the n_v order on tiles): an empty score
+        // vector, which only an image split would read, and the search refuses llava_next before any split is made.
+        return (features.MoveToOuterDisposeScope(), empty(0, device: Device).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// LLaVA-NeXT's <c>get_image_features</c> + <c>pack_image_features</c> (modeling_llava_next.py at
+    /// huggingface/transformers@00dcc6dd): the CLIP tower and the projector on every tile; the base tile's g×g features
+    /// (g = image_size / patch_size) first; the other tiles' features viewed as
+    /// <c>(num_patch_height, num_patch_width, g, g, d)</c>, permuted to <c>(d, rows·g, columns·g)</c> (each tile's patch
+    /// grid at its place in the tile grid), cut by <c>unpad_image</c> to the image's aspect (rows or columns removed
+    /// evenly from both sides, see AnyresGeometry.Unpad for the rounding), one <c>image_newline</c> column appended
+    /// (<c>torch.cat((image_feature, image_newline[:, None, None].expand(...)), dim=-1)</c>), then read row by row
+    /// (<c>flatten(1, 2).transpose(0, 1)</c>). The grid comes from config.json's pinpoints and the image size, as
+    /// transformers recomputes it (<c>get_anyres_image_grid_shape</c>); a tile count that disagrees is an error.
+    /// </summary>
+    private Tensor EncodeAnyres(Tensor tiles, int imageHeight, int imageWidth)
+    {
+        var vision = Config.Vision!;
+        var (rows, columns) = Config.AnyresGrid(imageHeight, imageWidth);
+        var count = tiles.shape[0];
+        if (count != (rows * columns) + 1)
+        {
+            throw new DopException(DiagnosticCodes.PromptLayout,
+                $"the image ({imageHeight}×{imageWidth}) came as {count} tiles, but config.json's image_grid_pinpoints give a {rows}×{columns} grid plus the base "
+                + $"image ({(rows * columns) + 1}): preprocessor_config.json's image_grid_pinpoints or crop_size disagree with config.json");
+        }
+
+        var g = vision.PatchesPerSide;
+        var d = Config.Text.HiddenSize;
+        var projected = new List<Tensor>();
+        for (var i = 0; i < count; i++)
+        {
+            var (features, _) = Vision!.Forward(tiles[i].to(DType, Device), Config.FeatureSelectStrategy);
+            projected.Add(_projector2!.Apply(nn.functional.gelu(_projector1!.Apply(features)))); // [g², d]
+        }
+
+        var grid = stack(projected.Skip(1), 0)
+            .view(rows, columns, g, g, d)
+            .permute(4, 0, 2, 1, 3)
+            .reshape(d, rows * g, columns * g);
+        var (top, keptRows, left, keptColumns) = AnyresGeometry.Unpad(imageHeight, imageWidth, rows * g, columns * g);
+        grid = grid.narrow(1, top, keptRows).narrow(2, left, keptColumns);
+        var newline = _imageNewline!.view(d, 1, 1).expand(d, keptRows, 1);
+        var packed = cat([grid, newline], 2).flatten(1, 2).transpose(0, 1); // [keptRows · (keptColumns + 1), d]
+        return cat([projected[0], packed], 0);
+    }
+
+    /// <summary>
     /// Token embeddings [T, d] with the image features merged at the image token. A prompt may hold one
     /// <c>&lt;image&gt;</c> token (expanded here, LLaVA-1.5's original processor) or exactly N of them (newer processors).
     /// </summary>
@@ -139,6 +212,7 @@ public sealed class LlavaModel : IDisposable
             }
 
             segments = new PromptSegments(0, 0, ids.Count);
+            CheckWindow(ids.Count);
             using var plain = tensor(ids.Select(i => (long)i).ToArray(), device: Device);
             return EmbedRows(plain);
         }
@@ -177,6 +251,7 @@ public sealed class LlavaModel : IDisposable
         }
 
         segments = new PromptSegments(before.Length, n, after.Length);
+        CheckWindow(segments.Length);
         return cat(parts, 0).MoveToOuterDisposeScope();
     }
 
@@ -218,6 +293,7 @@ public sealed class LlavaModel : IDisposable
     /// <summary>One decoding step: the new token at <paramref name="position"/> runs every module; returns logits [V].</summary>
     public Tensor DecodeStep(int tokenId, int position, IReadOnlyList<LayerKvCache> cache, ExecutedFlops? flops = null)
     {
+        CheckWindow(position + 1);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var h = EmbedRows(tensor(new long[] { tokenId }, device: Device)); // [1, d]
@@ -246,9 +322,24 @@ public sealed class LlavaModel : IDisposable
         FinalNorm.Dispose();
         Rotary.Dispose();
         Vision?.Dispose();
+        _imageNewline?.Dispose();
         _projector1?.Dispose();
         _projector2?.Dispose();
         _tensors.Dispose();
+    }
+
+    /// <summary>
+    /// Mistral's sliding window (<c>sliding_window</c>): a position attends to the last <c>sliding_window</c> positions,
+    /// itself included, so a sequence no longer than the window computes exactly as full causal attention. Longer ones
+    /// would need the window, which is not implemented: a coded error instead of silently different logits.
+    /// </summary>
+    private void CheckWindow(int length)
+    {
+        if (Config.Text.SlidingWindow is { } window && length > window)
+        {
+            throw new DopException(DiagnosticCodes.PromptLayout,
+                $"the sequence is {length} tokens, longer than the decoder's sliding_window ({window}, text_config): windowed attention is not implemented, so prompts (with their image tokens and generated tokens) must fit the window");
+        }
     }
 
     /// <summary>Embedding rows for token ids (int64 [n]) in <see cref="DType"/>.</summary>

@@ -39,8 +39,17 @@ public sealed class PromptSample : IDisposable
         var cls = Array.Empty<float>();
         if (imagePath is not null && preprocessor is not null)
         {
-            var pixels = tensor(preprocessor.ToPixelValues(imagePath)).reshape(3, preprocessor.Height, preprocessor.Width);
-            var (f, c) = model.EncodeImage(pixels);
+            if (preprocessor.IsAnyres != model.Config.IsAnyres)
+            {
+                throw new Model.DopException(Model.DiagnosticCodes.ModelConfig, model.Config.IsAnyres
+                    ? $"config.json is model_type {model.Config.ModelType} (anyres tiles) but preprocessor_config.json has no image_grid_pinpoints (not a LlavaNextImageProcessor)"
+                    : $"preprocessor_config.json tiles images (image_grid_pinpoints) but config.json is model_type {model.Config.ModelType}, which reads one tile",
+                    Path.Combine(model.Folder, "preprocessor_config.json"));
+            }
+
+            var image = preprocessor.Preprocess(imagePath);
+            var pixels = tensor(image.Pixels).reshape(image.Count, 3, image.Height, image.Width);
+            var (f, c) = model.EncodeImage(pixels, image.ImageHeight, image.ImageWidth);
             features = f;
             cls = c.ToHostFloats();
         }

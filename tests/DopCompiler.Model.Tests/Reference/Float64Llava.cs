@@ -147,6 +147,29 @@ public sealed class Float64Llava
         return tokens.ToArray();
     }
 
+    /// <summary>Logits at the last prompt position for given image rows (the one image token expands to them).</summary>
+    public double[] LastLogitsOf(IReadOnlyList<int> ids, double[][] imageRows) => Forward(Embed(ids, imageRows));
+
+    /// <summary><see cref="Greedy"/> for given image rows.</summary>
+    public int[] GreedyOf(IReadOnlyList<int> ids, double[][] imageRows, int count)
+    {
+        var sequence = Embed(ids, imageRows).ToList();
+        var tokens = new List<int>();
+        var embed = W(_lm + "embed_tokens.weight");
+        for (var step = 0; step < count; step++)
+        {
+            var logits = Forward(sequence.ToArray());
+            var next = Enumerable.Range(0, logits.Length).MaxBy(i => logits[i]);
+            tokens.Add(next);
+            sequence.Add(embed.AsSpan(next * _o.Hidden, _o.Hidden).ToArray());
+        }
+
+        return tokens.ToArray();
+    }
+
+    /// <summary>A stored tensor as doubles (e.g. LLaVA-NeXT's image_newline).</summary>
+    public double[] Weight(string name) => W(name);
+
     private double[][] Embed(IReadOnlyList<int> ids, double[][] image)
     {
         var embed = W(_lm + "embed_tokens.weight");

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using DopCompiler.Model.Modules;
+using DopCompiler.TestFixtures;
+
+namespace DopCompiler.Search.Tests;
+
+/// <summary>
+/// <c>dop logits</c> and <c>dop eval</c> run a LLaVA-NeXT (anyres) model unpruned; <c>dop search</c> refuses it with a
+/// coded error naming the follow-up (variable image-token counts per sample).
+/// </summary>
+public sealed class LlavaNextCliTests : IDisposable
+{
+    private static readonly TinyLlavaOptions Next = TinySearchProject.DefaultOptions with
+    {
+        ImageSize = 28, PatchSize = 7, GridPinpoints = [(28, 56), (56, 28), (56, 56), (84, 28), (28, 84)],
+    };
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "dop-cli-tests", Guid.NewGuid().ToString("N"));
+
+    public LlavaNextCliTests() => Directory.CreateDirectory(_folder);
+
+    [Fact]
+    public void LogitsOnATiledImageEqualTheInProcessForwardAndSearchIsRefused()
+    {
+        var spec = TinySearchProject.Write(_folder, samples: 2, options: Next);
+        var model = Path.Combine(_folder, "model");
+        var image = Path.Combine(_folder, "wide.png");
+        File.WriteAllBytes(image, Png.Rgb(170, 50, (x, y) => ((byte)(x * 3), (byte)(y * 5), (byte)(x + y))));
+        var npy = Path.Combine(_folder, "logits.npy");
+        var (code, _, error) = Dop("logits", "--model", model, "--image", image, "--ids", $"1,5,{Next.ImageTokenIndex},9,3", "--out", npy);
+        Assert.True(code == 0, error);
+        var fromTool = ReadNpy(npy);
+        Assert.Equal(Next.Vocab, fromTool.Length);
+
+        // The same forward in process, through the public pieces (preprocessor tiles, anyres features, reference prefill).
+        using (var loaded = LlavaModel.Load(model))
+        {
+            var preprocessor = Inputs.Images.ImagePreprocessor.FromFile(Path.Combine(model, "preprocessor_config.json"), 28);
+            var tiles = preprocessor.Preprocess(image);
+            Assert.True(tiles.Count > 2);
+            using var pixels = TorchSharp.torch.tensor(tiles.Pixels).reshape(tiles.Count, 3, 28, 28);
+            var (features, _) = loaded.EncodeImage(pixels, tiles.ImageHeight, tiles.ImageWidth);
+            Assert.Equal(loaded.Config.AnyresImageTokens(50, 170), (int)features.shape[0]);
+            using var embeddings = loaded.EmbedPrompt([1, 5, Next.ImageTokenIndex, 9, 3], features, out var segments);
+            using var logits = loaded.ReferencePrefill(embeddings, [segments.Length - 1]);
+            Assert.Equal(logits.data<float>().ToArray(), fromTool);
+        }
+
+        (code, _, error) = Dop("eval", "--model", model, "--data", Path.Combine(_folder, "data", "val.jsonl"), "--json");
+        Assert.True(code == 0, error);
+
+        (code, _, error) = Dop("search", spec, "--cache-dir", Path.Combine(_folder, "cache"));
+        Assert.Equal(1, code);
+        Assert.Contains("error DOP004", error);
+        Assert.Contains("issue 17 item 3", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort
+        }
+    }
+
+    /// <summary>A float32 vector from a .npy file (the header is a padded text line ending in a newline).</summary>
+    private static float[] ReadNpy(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var headerLength = BitConverter.ToUInt16(bytes, 8);
+        var data = bytes.AsSpan(10 + headerLength);
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data).ToArray();
+    }
+
+    private static (int Code, string Output, string Error) Dop(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dop.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, output.Result, error.Result);
+    }
+}
