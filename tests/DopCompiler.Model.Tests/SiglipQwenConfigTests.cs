@@ -85,7 +85,7 @@ public sealed class SiglipQwenConfigTests : IDisposable
 
     [Theory]
     [InlineData("\"model_type\": \"siglip_vision_model\"", "\"model_type\": \"pixtral\"", "pixtral")]
-    [InlineData("\"model_type\": \"qwen2\"", "\"model_type\": \"mistral\"", "mistral")]
+    [InlineData("\"model_type\": \"qwen2\"", "\"model_type\": \"gemma\"", "gemma")]
     public void UnsupportedTowersAndDecodersNameWhatIsSupported(string find, string replace, string named)
     {
         var json = TinyLlavaCheckpoint.ConfigJson(Interleave);
