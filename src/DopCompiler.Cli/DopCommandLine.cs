@@ -12,6 +12,7 @@ public static class DopCommandLine
         var root = new RootCommand("DopCompiler: depth-wise operation pruning for LLaVA-style models, at build time.");
         root.Subcommands.Add(SearchCommand.Create(solveOnly: false));
         root.Subcommands.Add(SearchCommand.Create(solveOnly: true));
+        root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(LogitsCommand.Create());

@@ -28,15 +28,22 @@ public static class SearchCommand
         var libtorch = new Option<string?>("--libtorch-dir") { Description = "Folder with a (CUDA) libtorch.so to load instead of the packaged one." };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary on stdout." };
         var trimmedOut = new Option<string?>("--trimmed-out") { Description = "Also write the trimmed checkpoint the generated class reads into this folder (skipped when up to date; see dop trim)." };
+        var shard = new Option<string?>("--shard") { Description = "Measure only shard i/n of the curve points into --cache-dir (a CI job's artifact) and write no policy; see docs/sharded-search.md." };
+        var shards = new Option<string[]>("--shards")
+        {
+            Description = "Folders (searched with their subfolders) holding every shard of a --shard i/n split: the curves are merged from them instead of measured.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command(solveOnly ? "solve" : "search",
             solveOnly ? "Re-solve a budget from cached curves (no validation run)." : "Search the pruning policy for a spec and write the policy file.")
         {
-            spec, budget, output, cacheDir, measure, randomPolicies, device, libtorch, json, trimmedOut,
+            spec, budget, output, cacheDir, measure, randomPolicies, device, libtorch, json, trimmedOut, shards,
         };
         if (!solveOnly)
         {
             command.Options.Add(noCache);
             command.Options.Add(noReuse);
+            command.Options.Add(shard);
         }
 
         device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
@@ -44,10 +51,18 @@ public static class SearchCommand
         {
             ChooseLibTorch(result.GetValue(libtorch), result.GetValue(spec)!);
 
+            if (!solveOnly && result.GetValue(shard) is { } shardText)
+            {
+                return CommandGuard.Run(cancellation => ExecuteShard(result.GetValue(spec)!, shardText, result.GetValue(cacheDir), result.GetValue(noCache),
+                    result.GetValue(noReuse), result.GetValue(device), ShardConflicts(result, output, trimmedOut, randomPolicies, shards, measure), cancellation),
+                    DopCommandLine.ProcessCancellation());
+            }
+
+            var shardFolders = result.GetValue(shards) ?? [];
             return CommandGuard.Run(cancellation => Execute(
                 result.GetValue(spec)!, result.GetValue(budget), result.GetValue(output), result.GetValue(cacheDir),
                 solveOnly, !solveOnly && result.GetValue(noCache), !solveOnly && result.GetValue(noReuse), result.GetValue(measure),
-                result.GetValue(randomPolicies), result.GetValue(device), result.GetValue(json), result.GetValue(trimmedOut), cancellation), DopCommandLine.ProcessCancellation());
+                result.GetValue(randomPolicies), result.GetValue(device), result.GetValue(json), result.GetValue(trimmedOut), shardFolders, cancellation), DopCommandLine.ProcessCancellation());
         });
         return command;
     }
@@ -72,8 +87,45 @@ public static class SearchCommand
         }
     }
 
+    /// <summary>The options that make no sense with <c>--shard</c> (a shard writes no policy), by name; empty when none is given.</summary>
+    private static string[] ShardConflicts(ParseResult result, Option<string?> output, Option<string?> trimmedOut, Option<int> randomPolicies, Option<string[]> shards, Option<bool> measure) =>
+        new (string Name, bool Given)[]
+        {
+            ("--out", result.GetValue(output) is not null),
+            ("--trimmed-out", result.GetValue(trimmedOut) is not null),
+            ("--random-policies", result.GetValue(randomPolicies) != 0),
+            ("--shards", (result.GetValue(shards) ?? []).Length > 0),
+            ("--measure", result.GetValue(measure)),
+        }.Where(o => o.Given).Select(o => o.Name).ToArray();
+
+    /// <summary><c>dop search --shard i/n</c>: this shard's curve points into the cache folder, nothing else.</summary>
+    private static int ExecuteShard(string specPath, string shardText, string? cacheDir, bool noCache, bool noReuse, string? device, string[] conflicts,
+        CancellationToken cancellation)
+    {
+        var shard = CurveShard.TryParse(shardText, out var shardError) ?? throw new DopException(DiagnosticCodes.Usage, shardError);
+        if (conflicts.Length > 0)
+        {
+            throw new DopException(DiagnosticCodes.Usage, $"--shard measures curve points only and writes no policy: drop {string.Join(", ", conflicts)} (the job that merges the shards takes them)");
+        }
+
+        var spec = CommandGuard.ParseSpec(specPath);
+        var options = new SearchOptions
+        {
+            CacheFolder = cacheDir ?? CurveCache.DefaultFolder(),
+            UseCache = !noCache,
+            ReusePrefix = !noReuse,
+            Device = device is null
+                ? ResolveDevice(spec.Device, spec.SourcePath, spec.DeviceAt)
+                : ResolveDevice(Enum.Parse<DeviceKind>(device, ignoreCase: true), spec.SourcePath, null),
+        };
+        var outcome = DopSearch.RunShard(spec, options, shard, new ConsoleProgress(Console.Error, spec.SourcePath), cancellation);
+        cancellation.ThrowIfCancellationRequested();
+        Console.Error.WriteLine($"dop: shard {outcome.Shard}: {outcome.Points} of {outcome.TotalPoints} curve points {(outcome.Reused ? "already measured" : "measured")} in {outcome.Path}");
+        return ExitCodes.Success;
+    }
+
     private static int Execute(string specPath, string? budgetText, string? output, string? cacheDir, bool solveOnly, bool noCache, bool noReuse,
-        bool measure, int randomPolicies, string? device, bool json, string? trimmedOut, CancellationToken cancellation)
+        bool measure, int randomPolicies, string? device, bool json, string? trimmedOut, string[] shardFolders, CancellationToken cancellation)
     {
         var spec = CommandGuard.ParseSpec(specPath);
         double? budget = null;
@@ -103,6 +155,7 @@ public static class SearchCommand
             MeasureOnCacheHit = measure || !solveOnly,
             RandomPolicies = randomPolicies,
             Device = computeDevice,
+            ShardFolders = shardFolders,
         };
         var progress = new ConsoleProgress(Console.Error, spec.SourcePath);
 
@@ -133,7 +186,7 @@ public static class SearchCommand
             return ExitCodes.Success;
         }
 
-        if (solveOnly && !HasCachedCurves(spec, options))
+        if (solveOnly && shardFolders.Length == 0 && !HasCachedCurves(spec, options))
         {
             throw new DopException(DiagnosticCodes.NoCachedCurves, "no cached curves for this spec, model and validation set: run 'dop search' first", spec.SourcePath);
         }

@@ -59,4 +59,13 @@ public static class DiagnosticCodes
 
     /// <summary>The search's estimated time exceeds the spec's <c>max_search_minutes</c>.</summary>
     public const string SearchTooLong = "DOP047";
+
+    /// <summary>A curve shard was measured for other inputs (model, validation set, spec settings, tool version), or is damaged.</summary>
+    public const string ShardMismatch = "DOP060";
+
+    /// <summary>A shard of the split (or a point of a shard) is missing, or a shard folder holds no shard.</summary>
+    public const string ShardMissing = "DOP061";
+
+    /// <summary>Shards overlap: the same shard twice, shards of different splits, or a point in the wrong shard.</summary>
+    public const string ShardOverlap = "DOP062";
 }

@@ -38,6 +38,34 @@ public static class DopSearch
         return new SearchOutcome(document, statistics, curves.CacheHit, measurement.Checks);
     }
 
+    /// <summary>
+    /// One shard of the curve points (<c>dop search --shard i/n</c>): the reference run and this shard's points, written
+    /// as a shard file into <see cref="SearchOptions.CacheFolder"/>; no solve, no policy. Reused when that folder already
+    /// holds this shard for these inputs (unless <see cref="SearchOptions.UseCache"/> is off).
+    /// </summary>
+    public static ShardOutcome RunShard(DopSpec spec, SearchOptions options, CurveShard shard, ISearchProgress progress, CancellationToken cancellation = default)
+    {
+        progress = new CancellableProgress(progress, cancellation);
+        var statistics = new SearchStatistics();
+        var setup = SearchSetup.Prepare(spec, options, progress);
+        using var workspace = new SearchWorkspace(setup, progress, statistics);
+        return CurveShardPhase.Run(setup, shard, new CurveCache(options.CacheFolder), workspace, progress, statistics);
+    }
+
+    /// <summary>
+    /// <c>dop merge</c>: the shards in <paramref name="folders"/> checked and merged into the whole curves, written to
+    /// <see cref="SearchOptions.CacheFolder"/> (keeping a stored time model and measured KLs); loads no model. Returns the
+    /// cache file.
+    /// </summary>
+    public static string MergeShards(DopSpec spec, SearchOptions options, IReadOnlyList<string> folders, ISearchProgress progress)
+    {
+        var setup = SearchSetup.Prepare(spec, options, progress);
+        var cache = new CurveCache(options.CacheFolder);
+        var existing = cache.TryRead(setup.Inputs.CurveKey);
+        cache.Write(CurveShardMerge.Merge(CurvePlan.Of(setup), folders, progress) with { Time = existing?.Time, MeasuredKl = existing?.MeasuredKl });
+        return cache.PathOf(setup.Inputs.CurveKey);
+    }
+
     /// <summary>"attention/image=4 mlp/image=6": a policy in one line for logs and reports.</summary>
     public static string Describe(DepthPolicy policy) =>
         string.Join(" ", policy.AttentionDepth.Where(d => d.Value > 0).OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"attention/{d.Key}={d.Value}")

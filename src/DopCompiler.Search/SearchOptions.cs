@@ -23,6 +23,13 @@ public sealed record SearchOptions
     /// </summary>
     public bool MeasureOnCacheHit { get; init; }
 
+    /// <summary>
+    /// Folders holding the shards of this search's curve points (<c>dop search --shard i/n</c> outputs, searched with their
+    /// subfolders): when set, the curves are merged from them (checked: same inputs, every shard once, no overlap) instead
+    /// of measured, and written to the cache.
+    /// </summary>
+    public IReadOnlyList<string> ShardFolders { get; init; } = [];
+
     /// <summary>Random policies whose predicted and measured KL are reported next to the chosen one.</summary>
     public int RandomPolicies { get; init; }
 

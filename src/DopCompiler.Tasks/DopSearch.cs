@@ -34,6 +34,12 @@ namespace DopCompiler.Tasks
         /// <summary>Where the tool keeps measured curves between runs; empty for the tool's default.</summary>
         public string? CacheDir { get; set; }
 
+        /// <summary>
+        /// Folders holding the shards of the curve points (<c>dop search --shard i/n</c> outputs of CI jobs): the tool merges
+        /// them instead of measuring the curves (<c>--shards</c>, one per folder). Empty: curves from the cache or measured.
+        /// </summary>
+        public string[]? CurveShards { get; set; }
+
         /// <summary>When set, the tool also writes the trimmed checkpoint the generated class reads into this folder (<c>--trimmed-out</c>).</summary>
         public string? TrimmedOut { get; set; }
 
@@ -75,6 +81,14 @@ namespace DopCompiler.Tasks
             if (!string.IsNullOrWhiteSpace(TrimmedOut))
             {
                 builder.AppendSwitchIfNotNull("--trimmed-out ", TrimmedOut!.TrimEnd('/', '\\'));
+            }
+
+            foreach (var folder in CurveShards ?? Array.Empty<string>())
+            {
+                if (!string.IsNullOrWhiteSpace(folder))
+                {
+                    builder.AppendSwitchIfNotNull("--shards ", folder.Trim().TrimEnd('/', '\\'));
+                }
             }
         }
 

@@ -151,7 +151,7 @@ public sealed class CliTests : IDisposable
         }
     }
 
-    private static (int Code, string Output, string Error) Dop(params string[] args)
+    internal static (int Code, string Output, string Error) Dop(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dop.dll"));

@@ -65,6 +65,18 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
+    public void Curve_shard_folders_reach_the_command_line_as_one_shards_option_each()
+    {
+        var spec = _folder.File("dop.yaml", "model: m\n");
+        var task = Task(spec);
+        task.CurveShards = ["/ci/artifacts/curves-1/", "/ci/artifacts/curves 2", " "];
+        Assert.True(task.Execute(), _engine.Describe());
+
+        var commandLine = _engine.Messages.Select(m => m.Message!).First(m => m.Contains(" exec ", StringComparison.Ordinal));
+        Assert.EndsWith("--shards /ci/artifacts/curves-1 --shards \"/ci/artifacts/curves 2\"", commandLine.TrimEnd());
+    }
+
+    [Fact]
     public void Second_run_with_equal_inputs_reports_up_to_date_and_keeps_the_file()
     {
         var spec = _folder.File("dop.yaml", "model: m\n");

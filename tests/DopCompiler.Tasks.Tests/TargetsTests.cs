@@ -117,6 +117,15 @@ public sealed class TargetsTests : IDisposable
         var policy = additional.EnumerateArray().Single(i => i.GetProperty("DopPolicy").GetString() == "true");
         Assert.Equal(ObjPolicy, policy.GetProperty("FullPath").GetString());
         Assert.Equal("TinyDop", policy.GetProperty("DopClassName").GetString());
+
+        // Shard folders from CI jobs (DopCurveShards, relative to the project) are a setting too: the search reruns and gets
+        // each folder as a full path.
+        var shards = Build("--no-restore", "-p:DopBudget=0.25", "-p:DopCurveShards=ci/shard-1%3Bci/shard-2");
+        Assert.True(shards.ExitCode == 0, shards.ToString());
+        Assert.Equal(5, ToolRuns().Length);
+        var projectFolder = Path.GetDirectoryName(_project)!;
+        var expected = $"--shards {Path.Combine(projectFolder, "ci", "shard-1")} --shards {Path.Combine(projectFolder, "ci", "shard-2")}";
+        Assert.True(ToolRuns()[^1].Contains(expected, StringComparison.Ordinal), ToolRuns()[^1]);
     }
 
     [Fact]

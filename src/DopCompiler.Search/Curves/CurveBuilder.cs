@@ -1,9 +1,14 @@
 using DopCompiler.Model.Pruning;
 using DopCompiler.Search.Evaluation;
+using DopCompiler.Search.Solving;
 
 namespace DopCompiler.Search.Curves;
 
-/// <summary>Measures each parameter's divergence curve alone (all others 0) on a grid of depths (§5).</summary>
+/// <summary>
+/// Measures each parameter's divergence curve alone (all others 0) on a grid of depths (§5), point by point: the whole
+/// search measures every point in one process, a shard (<see cref="CurveShard"/>) a subset, and
+/// <see cref="Assemble"/> turns the measured points into curves the same way either way.
+/// </summary>
 public sealed class CurveBuilder
 {
     private readonly SearchContext _context;
@@ -33,24 +38,46 @@ public sealed class CurveBuilder
 
     public IReadOnlyList<DivergenceCurve> Build(IReadOnlyList<PolicyParameter> parameters, int step, bool reusePrefix, ISearchProgress progress)
     {
-        var layers = _context.Layers;
-        var depths = GridDepths(layers, step);
-        var total = parameters.Count * (depths.Length - 1);
-        var done = 0;
-        var curves = new List<DivergenceCurve>();
-        foreach (var parameter in parameters)
-        {
-            var measured = new Dictionary<int, double> { [0] = 0 };
-            foreach (var depth in depths.Skip(1))
-            {
-                progress.Step($"curve {parameter} depth {depth}", done++, total);
-                measured[depth] = _evaluator.MeanKl(Single(parameter, depth), reusePrefix);
-            }
+        var points = CurvePointId.All(parameters, _context.Layers, step, imageGroup: null, tokenCounts: null);
+        return Assemble(parameters, _context.Layers, Measure(points, reusePrefix, progress));
+    }
 
-            curves.Add(DivergenceCurve.FromMeasured(parameter.Module, parameter.Group, layers, measured));
+    /// <summary>Measures <paramref name="points"/> in order (depth points with or without prefix reuse, n_v points as <see cref="TokenCountPhase"/>).</summary>
+    public Dictionary<CurvePointId, double> Measure(IReadOnlyList<CurvePointId> points, bool reusePrefix, ISearchProgress progress)
+    {
+        var measured = new Dictionary<CurvePointId, double>();
+        var imageTokens = _context.Model.Config.ImageTokensPerImage;
+        for (var i = 0; i < points.Count; i++)
+        {
+            var point = points[i];
+            progress.Step(point.ToString(), i, points.Count);
+            measured[point] = point.IsTokenCount
+                ? TokenCountPhase.MeanKl(_evaluator, _context.Groups, point.Value, imageTokens, _context.Layers)
+                : _evaluator.MeanKl(Single(new PolicyParameter(point.Module, point.Group), point.Value), reusePrefix);
         }
 
-        progress.Step("curve", total, total);
+        progress.Step("curve", points.Count, points.Count);
+        return measured;
+    }
+
+    /// <summary>The curves of <paramref name="parameters"/> from their measured points (every grid depth above 0 must be there).</summary>
+    public static IReadOnlyList<DivergenceCurve> Assemble(IReadOnlyList<PolicyParameter> parameters, int layers, IReadOnlyDictionary<CurvePointId, double> measured)
+    {
+        var curves = new List<DivergenceCurve>(parameters.Count);
+        foreach (var parameter in parameters)
+        {
+            var values = new Dictionary<int, double> { [0] = 0 };
+            foreach (var (point, kl) in measured)
+            {
+                if (!point.IsTokenCount && point.Module == parameter.Module && point.Group == parameter.Group)
+                {
+                    values[point.Value] = kl;
+                }
+            }
+
+            curves.Add(DivergenceCurve.FromMeasured(parameter.Module, parameter.Group, layers, values));
+        }
+
         return curves;
     }
 

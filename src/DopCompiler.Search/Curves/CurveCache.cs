@@ -4,7 +4,9 @@ namespace DopCompiler.Search.Curves;
 
 /// <summary>
 /// Curves stored by a content hash of everything they depend on (model weights, validation data, groups, divergence
-/// settings, grid, tool version): a new budget re-solves from the cache with no validation run.
+/// settings, grid, tool version): a new budget re-solves from the cache with no validation run. A shard of the curve
+/// points (<c>dop search --shard i/n</c>) is stored beside them under its own name, <c>curves-&lt;key&gt;.shard-i-of-n.json</c>,
+/// so a plain search never mistakes it for whole curves.
 /// </summary>
 public sealed class CurveCache
 {
@@ -22,9 +24,16 @@ public sealed class CurveCache
         return Path.Combine(root, "dopcompiler", "curves");
     }
 
-    public CurveCacheEntry? TryRead(string key)
+    /// <summary>The whole curves for <paramref name="key"/>, or null (none, damaged, or a shard).</summary>
+    public CurveCacheEntry? TryRead(string key) => TryReadFile(PathOf(key)) is { Shard: null } entry && entry.Key == key ? entry : null;
+
+    /// <summary>This shard's points for <paramref name="key"/>, or null.</summary>
+    public CurveCacheEntry? TryReadShard(string key, CurveShard shard) =>
+        TryReadFile(ShardPathOf(key, shard)) is { Shard: { } stored, Points: not null } entry && entry.Key == key && stored == shard ? entry : null;
+
+    /// <summary>Reads one cache or shard file; null when it is missing or damaged (a damaged entry is recomputed, never trusted).</summary>
+    public static CurveCacheEntry? TryReadFile(string path)
     {
-        var path = PathOf(key);
         if (!File.Exists(path))
         {
             return null;
@@ -32,24 +41,39 @@ public sealed class CurveCache
 
         try
         {
-            var entry = JsonSerializer.Deserialize<CurveCacheEntry>(File.ReadAllBytes(path), Json);
-            return entry is not null && entry.Key == key ? entry : null;
+            return JsonSerializer.Deserialize<CurveCacheEntry>(File.ReadAllBytes(path), Json);
         }
         catch (JsonException)
         {
-            // A damaged cache entry is recomputed, never trusted.
             return null;
         }
     }
 
-    public void Write(CurveCacheEntry entry)
+    /// <summary>Every shard file under <paramref name="folder"/> and its subfolders (a CI job's downloaded artifacts), sorted.</summary>
+    public static IReadOnlyList<string> ShardFilesUnder(string folder) =>
+        Directory.GetFiles(folder, "curves-*.shard-*-of-*.json", SearchOption.AllDirectories).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToArray();
+
+    public void Write(CurveCacheEntry entry) => WriteAtomically(PathOf(entry.Key), entry);
+
+    /// <summary>Writes a shard's entry (<see cref="CurveCacheEntry.Shard"/> set); returns its path.</summary>
+    public string WriteShard(CurveCacheEntry entry)
+    {
+        var path = ShardPathOf(entry.Key, entry.Shard ?? throw new ArgumentException("not a shard entry", nameof(entry)));
+        WriteAtomically(path, entry);
+        return path;
+    }
+
+    private void WriteAtomically(string path, CurveCacheEntry entry)
     {
         Directory.CreateDirectory(Folder);
-        var path = PathOf(entry.Key);
         var temp = $"{path}.{Environment.ProcessId}.tmp";
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(entry, Json));
         File.Move(temp, path, overwrite: true);
     }
 
-    private string PathOf(string key) => Path.Combine(Folder, $"curves-{key[..24]}.json");
+    /// <summary>Where the whole curves for <paramref name="key"/> are stored.</summary>
+    public string PathOf(string key) => Path.Combine(Folder, $"curves-{key[..24]}.json");
+
+    /// <summary>Where shard <paramref name="shard"/> of the points for <paramref name="key"/> is stored.</summary>
+    public string ShardPathOf(string key, CurveShard shard) => Path.Combine(Folder, $"curves-{key[..24]}.shard-{shard.Index}-of-{shard.Count}.json");
 }

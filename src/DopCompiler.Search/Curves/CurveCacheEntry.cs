@@ -31,4 +31,13 @@ public sealed record CurveCacheEntry
     /// validation run.
     /// </summary>
     public SortedDictionary<string, double>? MeasuredKl { get; init; }
+
+    /// <summary>
+    /// Set in a shard's file only (<c>dop search --shard i/n</c>): which shard of the curve points it holds. Such an entry
+    /// has no <see cref="Curves"/>; its measured points are in <see cref="Points"/>, and merging the shards gives the entry.
+    /// </summary>
+    public CurveShard? Shard { get; init; }
+
+    /// <summary>A shard's measured curve points, in the plan's order (<see cref="CurvePointId.All"/>).</summary>
+    public List<CurvePoint>? Points { get; init; }
 }

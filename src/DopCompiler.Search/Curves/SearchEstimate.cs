@@ -20,6 +20,13 @@ public sealed record SearchEstimate(double Passes, TimeSpan ReferencePass)
         return new SearchEstimate(passes, referencePass);
     }
 
+    /// <summary>
+    /// The cost of measuring <paramref name="points"/> alone (a shard, <c>dop search --shard i/n</c>): each depth point as
+    /// in <see cref="Of"/>, each n_v point one pass, and no final measurement (the merging search does that).
+    /// </summary>
+    public static SearchEstimate OfPoints(IEnumerable<CurvePointId> points, int layers, bool reusePrefix, TimeSpan referencePass) =>
+        new(points.Sum(p => p.IsTokenCount || !reusePrefix ? 1.0 : (double)p.Value / layers), referencePass);
+
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"estimated search time {Total.TotalMinutes:0.#} min ({Passes:0.#} reference-pass equivalents x {ReferencePass.TotalSeconds:0.#} s measured by the reference run)");
 }

@@ -7,21 +7,17 @@ namespace DopCompiler.Search.Curves;
 /// <summary>The n_v phase: D(n_v), the divergence with only the first n_v image tokens kept and nothing else pruned.</summary>
 internal static class TokenCountPhase
 {
-    public static TokenCountCurve Measure(SearchSetup setup, SearchContext context, int[] tokenCounts, ISearchProgress progress, SearchStatistics statistics)
-    {
-        // n_v varied alone (§3): only the first n_v image tokens in the ranking order enter the decoder.
-        var groups = setup.Groups;
-        var imageTokens = setup.ImageTokens;
-        var evaluator = new PolicyEvaluator(context, statistics);
-        var kl = new double[tokenCounts.Length];
-        for (var i = 0; i < tokenCounts.Length; i++)
-        {
-            progress.Step("n_v curve", i, tokenCounts.Length);
-            kl[i] = evaluator.MeanKl(ImageTokenSplit.Policy(DepthPolicy.Empty, groups, tokenCounts[i], imageTokens, setup.Layers),
-                ImageTokenSplit.Groups(groups, tokenCounts[i], imageTokens));
-        }
+    /// <summary>One point of the n_v curve: only the first <paramref name="count"/> image tokens in the ranking order enter the decoder (§3).</summary>
+    public static double MeanKl(PolicyEvaluator evaluator, IReadOnlyList<GroupDefinition> groups, int count, int imageTokens, int layers) =>
+        evaluator.MeanKl(ImageTokenSplit.Policy(DepthPolicy.Empty, groups, count, imageTokens, layers), ImageTokenSplit.Groups(groups, count, imageTokens));
 
-        progress.Step("n_v curve", tokenCounts.Length, tokenCounts.Length);
-        return new TokenCountCurve(groups[ImageTokenSplit.ImageGroupIndex(groups)].Name, imageTokens, tokenCounts, kl);
+    /// <summary>The n_v curve from its measured points (every count of the grid must be there).</summary>
+    public static TokenCountCurve Assemble(IReadOnlyList<GroupDefinition> groups, int imageTokens, int[] tokenCounts, IReadOnlyDictionary<CurvePointId, double> measured)
+    {
+        var group = ImageGroupName(groups);
+        return new TokenCountCurve(group, imageTokens, tokenCounts, tokenCounts.Select(c => measured[new CurvePointId(CurvePointId.TokenCount, group, c)]).ToArray());
     }
+
+    /// <summary>The group whose tokens n_v counts.</summary>
+    public static string ImageGroupName(IReadOnlyList<GroupDefinition> groups) => groups[ImageTokenSplit.ImageGroupIndex(groups)].Name;
 }
