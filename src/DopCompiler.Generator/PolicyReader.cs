@@ -104,7 +104,7 @@ namespace DopCompiler.Generator
                 return null;
             }
 
-            var problem = CheckModel(document.Model) ?? CheckLayers(document, groupNames);
+            var problem = CheckModel(document.Model) ?? CheckLayers(document.Layers, groupNames) ?? CheckVariants(document, groupNames);
             double? imageKeyFraction = null;
             var imageKey = document.Groups.FirstOrDefault(g => g.Name == "image_key");
             if (imageKey is not null)
@@ -123,6 +123,11 @@ namespace DopCompiler.Generator
             }
 
             uint Mask(IEnumerable<string> names) => names.Aggregate(0u, (mask, name) => mask | (1u << Array.IndexOf(groupNames, name)));
+            EquatableArray<DepthSpec> Depths(List<PolicyDepth> depths) => new EquatableArray<DepthSpec>(depths
+                .OrderBy(d => d.Module, StringComparer.Ordinal).ThenBy(d => Array.IndexOf(groupNames, d.Group))
+                .Select(d => new DepthSpec(d.Module, d.Group, d.Depth)));
+            EquatableArray<LayerSpec> Layers(List<PolicyLayer> layers) =>
+                new EquatableArray<LayerSpec>(layers.Select(l => new LayerSpec(l.Layer, Mask(l.Attention), Mask(l.Mlp), Mask(l.Dropped))));
             return new ClassSpec
             {
                 Namespace = ns,
@@ -146,28 +151,61 @@ namespace DopCompiler.Generator
                     ImageTokenId = document.Model.ImageTokenId,
                 },
                 Groups = new EquatableArray<GroupSpec>(document.Groups.Select(g => new GroupSpec(g.Name, DopConventions.PascalCase(g.Name), g.Source, g.Prunable, g.MeanTokens))),
-                Depths = new EquatableArray<DepthSpec>(document.Depths
-                    .OrderBy(d => d.Module, StringComparer.Ordinal).ThenBy(d => Array.IndexOf(groupNames, d.Group))
-                    .Select(d => new DepthSpec(d.Module, d.Group, d.Depth))),
-                Layers = new EquatableArray<LayerSpec>(document.Layers.Select(l => new LayerSpec(l.Layer, Mask(l.Attention), Mask(l.Mlp), Mask(l.Dropped)))),
-                Budget = new BudgetSpec
-                {
-                    Kind = document.Budget.Kind,
-                    Asked = document.Budget.Asked,
-                    Reached = document.Budget.Reached,
-                    FlopsFraction = document.Budget.FlopsFraction,
-                    FlopsConvention = document.Flops.Convention,
-                    UnprunedFlops = document.Flops.Unpruned,
-                    PrunedFlops = document.Flops.Pruned,
-                    PredictedKl = document.Divergence.PredictedKl,
-                    MeasuredKl = document.Divergence.MeasuredKl,
-                    KlPositions = document.Divergence.Positions,
-                    KlMaxPositions = document.Divergence.MaxPositions,
-                    KlSamples = document.Divergence.Samples,
-                },
+                Depths = Depths(document.Depths),
+                Layers = Layers(document.Layers),
+                Budget = BudgetOf(document.Budget, document.Flops, document.Divergence),
                 ImageKeyFraction = imageKeyFraction,
                 ImageRanking = imageKey?.Ranking,
+                Variants = new EquatableArray<VariantSpec>((document.Variants ?? new List<PolicyVariant>()).Select(v => new VariantSpec(
+                    v.Name, DopConventions.PascalCase(v.Name), Depths(v.Depths), Layers(v.Layers), BudgetOf(v.Budget, v.Flops, v.Divergence)))),
             };
+        }
+
+        private static BudgetSpec BudgetOf(PolicyBudget budget, PolicyFlops flops, PolicyDivergence divergence) => new BudgetSpec
+        {
+            Kind = budget.Kind,
+            Asked = budget.Asked,
+            Reached = budget.Reached,
+            FlopsFraction = budget.FlopsFraction,
+            FlopsConvention = flops.Convention,
+            UnprunedFlops = flops.Unpruned,
+            PrunedFlops = flops.Pruned,
+            PredictedKl = divergence.PredictedKl,
+            MeasuredKl = divergence.MeasuredKl,
+            KlPositions = divergence.Positions,
+            KlMaxPositions = divergence.MaxPositions,
+            KlSamples = divergence.Samples,
+        };
+
+        /// <summary>Each variant's layer table is consistent, and its C# name is a distinct identifier (<c>Variant</c> enum members).</summary>
+        private static string? CheckVariants(PolicyDocument document, string[] groupNames)
+        {
+            if (document.Variants is not { } variants)
+            {
+                return null;
+            }
+
+            var identifiers = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var variant in variants)
+            {
+                var identifier = DopConventions.PascalCase(variant.Name);
+                if (!IsIdentifier(identifier) || identifier == "None")
+                {
+                    return "variant '" + variant.Name + "' does not make a C# name (" + identifier + ")";
+                }
+
+                if (!identifiers.Add(identifier))
+                {
+                    return "two variants make the same C# name " + identifier;
+                }
+
+                if (CheckLayers(variant.Layers, groupNames) is string problem)
+                {
+                    return "variant '" + variant.Name + "': " + problem;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>The one place a refused policy file becomes a DOPG diagnostic: one descriptor per <see cref="PolicyParseError"/>.</summary>
@@ -201,12 +239,12 @@ namespace DopCompiler.Generator
             return null;
         }
 
-        private static string? CheckLayers(PolicyDocument document, string[] groupNames)
+        private static string? CheckLayers(List<PolicyLayer> layers, string[] groupNames)
         {
             var droppedAt = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < document.Layers.Count; i++)
+            for (var i = 0; i < layers.Count; i++)
             {
-                var layer = document.Layers[i];
+                var layer = layers[i];
                 if (layer.Layer != i)
                 {
                     return "entry " + Invariant(i) + " of 'layers' is layer " + Invariant(layer.Layer);

@@ -53,6 +53,48 @@ namespace DopCompiler.Policy
         /// finds this policy up to date, so warnings-as-errors keeps failing a build until the cause is fixed.
         /// </summary>
         [DataMember(Name = "warnings", EmitDefaultValue = false)] public List<PolicyWarning>? Warnings { get; set; }
+
+        /// <summary>
+        /// For a spec with several named budgets (<c>budgets:</c>): every variant in spec order, the first repeated in this
+        /// document's own sections. Null (absent) for a single budget, whose file is then exactly as before. Schema version 3.
+        /// </summary>
+        [DataMember(Name = "variants", EmitDefaultValue = false)] public List<PolicyVariant>? Variants { get; set; }
+
+        /// <summary>
+        /// The variant named <paramref name="name"/> as a one-policy document (the shared sections and that variant's), or the
+        /// document itself for null; null when no variant has that name.
+        /// </summary>
+        public PolicyDocument? VariantDocument(string? name)
+        {
+            if (name == null)
+            {
+                return this;
+            }
+
+            var variant = Variants?.Find(v => v.Name == name);
+            if (variant == null)
+            {
+                return null;
+            }
+
+            return new PolicyDocument
+            {
+                SchemaVersion = SchemaVersion,
+                ToolVersion = ToolVersion,
+                Model = Model,
+                SpecHash = SpecHash,
+                Groups = Groups,
+                Depths = variant.Depths,
+                Layers = variant.Layers,
+                Budget = variant.Budget,
+                Divergence = variant.Divergence,
+                Flops = variant.Flops,
+                Time = variant.Time,
+                Curves = Curves,
+                Output = Output,
+                Warnings = Warnings,
+            };
+        }
     }
 
     [DataContract]

@@ -13,9 +13,10 @@ namespace DopCompiler.Policy
         /// <summary>
         /// The newest schema version: bumped on any change an older reader would misread; readers refuse versions outside
         /// <see cref="OldestReadable"/>..<see cref="Version"/> with a clear message. Version 2 added the optional group
-        /// field <c>ranking</c> (<c>spread</c>): a version-1 reader would silently take [CLS] order instead.
+        /// field <c>ranking</c> (<c>spread</c>): a version-1 reader would silently take [CLS] order instead. Version 3 added
+        /// <c>variants</c> (several named budgets): a version-2 reader would silently generate the first variant alone.
         /// </summary>
-        public const int Version = 2;
+        public const int Version = 3;
 
         /// <summary>The one value of a group's <c>ranking</c> field (absent = the vision encoder's [CLS] attention order).</summary>
         public const string SpreadRanking = "spread";
@@ -27,8 +28,16 @@ namespace DopCompiler.Policy
         /// The version a file with these groups is written with: the oldest that holds everything they use, so files that
         /// do not use a newer field stay byte-identical and readable by older DopCompilers.
         /// </summary>
-        public static int VersionFor(System.Collections.Generic.IEnumerable<PolicyGroup> groups)
+        public static int VersionFor(System.Collections.Generic.IEnumerable<PolicyGroup> groups) => VersionFor(groups, false);
+
+        /// <summary><see cref="VersionFor(System.Collections.Generic.IEnumerable{PolicyGroup})"/>, and 3 for a file with <c>variants</c>.</summary>
+        public static int VersionFor(System.Collections.Generic.IEnumerable<PolicyGroup> groups, bool hasVariants)
         {
+            if (hasVariants)
+            {
+                return 3;
+            }
+
             foreach (var group in groups)
             {
                 if (group.Ranking != null)
@@ -138,6 +147,11 @@ namespace DopCompiler.Policy
                     document.SchemaVersion);
             }
 
+            if (document.Variants != null && CheckVariants(document) is PolicyParseResult refused)
+            {
+                return refused;
+            }
+
             FillAbsentText(document);
             return PolicyParseResult.Success(document);
         }
@@ -151,6 +165,48 @@ namespace DopCompiler.Policy
             var result = TryParse(json);
             error = result.Message;
             return result.Document;
+        }
+
+        /// <summary>Each variant: its sections present, a non-empty name used once, and a layer table as long as the model's.</summary>
+        private static PolicyParseResult? CheckVariants(PolicyDocument document)
+        {
+            var variants = document.Variants!;
+            if (variants.Count == 0)
+            {
+                return PolicyParseResult.Failure(PolicyParseError.MissingSection, "variants", "'variants' is empty; a single-budget policy has no 'variants' key", document.SchemaVersion);
+            }
+
+            var names = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < variants.Count; i++)
+            {
+                var v = variants[i];
+                var at = "variants[" + Invariant(i) + "]";
+                if (v == null || string.IsNullOrEmpty(v.Name) || v.Budget == null || v.Divergence == null || v.Flops == null
+                    || v.Depths == null || v.Depths.Exists(x => x == null || x.Module == null || x.Group == null)
+                    || v.Layers == null || v.Layers.Exists(l => l == null || l.Attention == null || l.Mlp == null || l.Dropped == null))
+                {
+                    return PolicyParseResult.Failure(PolicyParseError.MissingSection, at,
+                        "the policy's " + at + " lacks a section (name, budget, depths, layers, divergence or flops); re-run the search to regenerate it", document.SchemaVersion);
+                }
+
+                if (!names.Add(v.Name))
+                {
+                    return PolicyParseResult.Failure(PolicyParseError.MissingSection, at + ".name", "variant '" + v.Name + "' appears twice", document.SchemaVersion);
+                }
+
+                if (v.Layers.Count != document.Model.NumLayers)
+                {
+                    return PolicyParseResult.Failure(PolicyParseError.InconsistentLayers, at + ".layers",
+                        "variant '" + v.Name + "': the 'layers' table has " + Invariant(v.Layers.Count) + " entries for a model of " + Invariant(document.Model.NumLayers) + " layers",
+                        document.SchemaVersion);
+                }
+
+                v.Budget.Kind = v.Budget.Kind ?? "";
+                v.Divergence.Positions = v.Divergence.Positions ?? "";
+                v.Flops.Convention = v.Flops.Convention ?? "";
+            }
+
+            return null;
         }
 
         private static PolicyParseResult UnreadableVersion(int version) =>

@@ -2,6 +2,7 @@ using DopCompiler.Model.Flops;
 using DopCompiler.Model;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
+using DopCompiler.Model.Text;
 using static TorchSharp.torch;
 using DopCompiler.Inputs.Diagnostics;
 using DopCompiler.Inputs.Hashing;
@@ -12,7 +13,7 @@ namespace DopCompiler.Runtime;
 /// <summary>
 /// Base of every class DopCompiler.Generator emits: the loaded checkpoint, image preprocessing, the typed entry
 /// points (<see cref="Forward(string, IReadOnlyList{int})"/>, <see cref="Generate(string, IReadOnlyList{int}, int, int)"/>)
-/// and the per-layout cache. The generated subclass supplies <see cref="RunLayers"/>: the policy unrolled, one
+/// and the per-layout cache. The generated subclass supplies <see cref="RunLayers(DopSequence)"/>: the policy unrolled, one
 /// method per decoder layer with its kept groups as constants, so nothing is looked up at run time.
 /// </summary>
 /// <remarks>
@@ -22,12 +23,16 @@ namespace DopCompiler.Runtime;
 /// </remarks>
 public abstract class DopCompiledModel : IDisposable
 {
-    /// <summary>Distinct prompt layouts whose row selections are kept (a [CLS]-ranked split makes one per image).</summary>
+    /// <summary>The most tokens <see cref="Answer(string, string, int)"/> generates unless told otherwise.</summary>
+    public const int DefaultAnswerTokens = 64;
+
+    /// <summary>Distinct (variant, prompt layout) pairs whose row selections are kept (a [CLS]-ranked split makes one per image).</summary>
     private const int MaxCachedLayouts = 16;
 
     private readonly object _gate = new();
     private readonly List<DopLayoutProgram> _programs = [];
     private ImagePreprocessor? _preprocessor;
+    private ModelTokenizer? _tokenizer;
 
     /// <summary>
     /// Loads <paramref name="modelDirectory"/> (config.json + safetensors, memory-mapped) and checks it fits <paramref name="shape"/>
@@ -73,14 +78,10 @@ public abstract class DopCompiledModel : IDisposable
     /// Logits [V] (fp32) at the last prompt position for an image file and a prompt holding one image token (or the
     /// expanded run of them). The caller disposes the result.
     /// </summary>
-    public Tensor Forward(string imagePath, IReadOnlyList<int> promptTokenIds)
-    {
-        using var pixels = LoadPixels(imagePath);
-        return Forward(pixels, promptTokenIds);
-    }
+    public Tensor Forward(string imagePath, IReadOnlyList<int> promptTokenIds) => ForwardVariant(0, imagePath, promptTokenIds);
 
     /// <summary>Logits [V] at the last prompt position for preprocessed pixels [3, H, W] (null for a text-only prompt).</summary>
-    public Tensor Forward(Tensor? pixels, IReadOnlyList<int> promptTokenIds) => Run(pixels, promptTokenIds, cache: null, out _);
+    public Tensor Forward(Tensor? pixels, IReadOnlyList<int> promptTokenIds) => ForwardVariant(0, pixels, promptTokenIds);
 
     /// <summary>
     /// The pruned prefill over prompt embeddings [T, d] laid out as <paramref name="segments"/>; logits [V] at the last
@@ -88,47 +89,38 @@ public abstract class DopCompiledModel : IDisposable
     /// (one per layer) receives each layer's kept keys/values for decoding; <paramref name="flops"/>, when given, counts the
     /// matrix-product FLOPs the pruned prefill executes.
     /// </summary>
-    public Tensor Prefill(Tensor embeddings, PromptSegments segments, float[]? clsAttention = null, LayerKvCache[]? cache = null, ExecutedFlops? flops = null)
-    {
-        ArgumentNullException.ThrowIfNull(embeddings);
-        using var noGrad = no_grad();
-        var layout = TokenGroupLayout.ForLlava(segments, 1, clsAttention, Shape.ImageKeyFraction, imageRanking: Shape.ImageRanking);
-        lock (_gate)
-        {
-            var program = ProgramFor(layout);
-            using var sequence = new DopSequence(Model, program, embeddings, cache, flops);
-            RunLayers(sequence);
-            return sequence.LastLogits();
-        }
-    }
+    public Tensor Prefill(Tensor embeddings, PromptSegments segments, float[]? clsAttention = null, LayerKvCache[]? cache = null, ExecutedFlops? flops = null) =>
+        PrefillVariant(0, embeddings, segments, clsAttention, cache, flops);
 
     /// <summary>
     /// Greedy decoding: the pruned prefill, then up to <paramref name="maxNewTokens"/> tokens from a per-layer KV
     /// cache (generated tokens run every module), stopping before <paramref name="eosTokenId"/>. Returns token ids;
     /// decoding them to text is the caller's tokenizer's job.
     /// </summary>
-    public IReadOnlyList<int> Generate(string imagePath, IReadOnlyList<int> promptTokenIds, int maxNewTokens, int eosTokenId = -1)
-    {
-        using var pixels = LoadPixels(imagePath);
-        return Generate(pixels, promptTokenIds, maxNewTokens, eosTokenId);
-    }
+    public IReadOnlyList<int> Generate(string imagePath, IReadOnlyList<int> promptTokenIds, int maxNewTokens, int eosTokenId = -1) =>
+        GenerateVariant(0, imagePath, promptTokenIds, maxNewTokens, eosTokenId);
 
     /// <summary>Greedy decoding from preprocessed pixels [3, H, W] (null for a text-only prompt).</summary>
-    public IReadOnlyList<int> Generate(Tensor? pixels, IReadOnlyList<int> promptTokenIds, int maxNewTokens, int eosTokenId = -1)
+    public IReadOnlyList<int> Generate(Tensor? pixels, IReadOnlyList<int> promptTokenIds, int maxNewTokens, int eosTokenId = -1) =>
+        GenerateVariant(0, pixels, promptTokenIds, maxNewTokens, eosTokenId);
+
+    /// <summary>
+    /// The model's answer as text: <paramref name="prompt"/> (the whole prompt as the model expects it, with
+    /// <c>&lt;image&gt;</c> where the image goes, e.g. <c>USER: &lt;image&gt;\nWhat is shown?\nASSISTANT:</c>) encoded by the
+    /// checkpoint's own tokenizer (loaded once from the model folder, trimmed copies included), greedy decoding of at most
+    /// <paramref name="maxNewTokens"/> tokens stopping at the tokenizer's end-of-sequence token, decoded and trimmed. A class
+    /// with several budgets runs its first variant here.
+    /// </summary>
+    public string Answer(string imagePath, string prompt, int maxNewTokens = DefaultAnswerTokens) => AnswerVariant(0, imagePath, prompt, maxNewTokens);
+
+    /// <summary>The checkpoint's tokenizer, loaded from the model folder on first use (a trimmed model keeps the tokenizer files).</summary>
+    public ModelTokenizer Tokenizer
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
-        using var noGrad = no_grad();
-        var cache = Model.NewCache();
-        try
+        get
         {
-            using var first = Run(pixels, promptTokenIds, cache, out var length);
-            return GreedyDecoder.Continue(Model, first, length, cache, maxNewTokens, eosTokenId);
-        }
-        finally
-        {
-            foreach (var layer in cache)
+            lock (_gate)
             {
-                layer.Dispose();
+                return _tokenizer ??= ModelTokenizer.Load(Model.Folder);
             }
         }
     }
@@ -165,6 +157,79 @@ public abstract class DopCompiledModel : IDisposable
     /// <summary>The policy, unrolled: the generated subclass calls <paramref name="sequence"/>'s steps layer by layer.</summary>
     protected abstract void RunLayers(DopSequence sequence);
 
+    /// <summary>
+    /// Variant <paramref name="variant"/>'s policy unrolled (a generated class of several budgets overrides this; its
+    /// <c>Variant</c> enum's values are the indices). A class of one budget has only variant 0, <see cref="RunLayers(DopSequence)"/>.
+    /// </summary>
+    protected virtual void RunLayers(DopSequence sequence, int variant)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(variant, 0);
+        RunLayers(sequence);
+    }
+
+    /// <summary><see cref="Forward(string, IReadOnlyList{int})"/> under variant <paramref name="variant"/> (generated classes wrap it with their <c>Variant</c> enum).</summary>
+    protected Tensor ForwardVariant(int variant, string imagePath, IReadOnlyList<int> promptTokenIds)
+    {
+        using var pixels = LoadPixels(imagePath);
+        return ForwardVariant(variant, pixels, promptTokenIds);
+    }
+
+    /// <summary><see cref="Forward(Tensor?, IReadOnlyList{int})"/> under variant <paramref name="variant"/>.</summary>
+    protected Tensor ForwardVariant(int variant, Tensor? pixels, IReadOnlyList<int> promptTokenIds) => Run(variant, pixels, promptTokenIds, cache: null, out _);
+
+    /// <summary><see cref="Prefill"/> under variant <paramref name="variant"/>.</summary>
+    protected Tensor PrefillVariant(int variant, Tensor embeddings, PromptSegments segments, float[]? clsAttention, LayerKvCache[]? cache, ExecutedFlops? flops)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        using var noGrad = no_grad();
+        var layout = TokenGroupLayout.ForLlava(segments, 1, clsAttention, Shape.ImageKeyFraction, imageRanking: Shape.ImageRanking);
+        lock (_gate)
+        {
+            var program = ProgramFor(variant, layout);
+            using var sequence = new DopSequence(Model, program, embeddings, cache, flops);
+            RunLayers(sequence, variant);
+            return sequence.LastLogits();
+        }
+    }
+
+    /// <summary><see cref="Generate(string, IReadOnlyList{int}, int, int)"/> under variant <paramref name="variant"/>.</summary>
+    protected IReadOnlyList<int> GenerateVariant(int variant, string imagePath, IReadOnlyList<int> promptTokenIds, int maxNewTokens, int eosTokenId)
+    {
+        using var pixels = LoadPixels(imagePath);
+        return GenerateVariant(variant, pixels, promptTokenIds, maxNewTokens, eosTokenId);
+    }
+
+    /// <summary><see cref="Generate(Tensor?, IReadOnlyList{int}, int, int)"/> under variant <paramref name="variant"/>.</summary>
+    protected IReadOnlyList<int> GenerateVariant(int variant, Tensor? pixels, IReadOnlyList<int> promptTokenIds, int maxNewTokens, int eosTokenId)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
+        using var noGrad = no_grad();
+        var cache = Model.NewCache();
+        try
+        {
+            using var first = Run(variant, pixels, promptTokenIds, cache, out var length);
+            return GreedyDecoder.Continue(Model, first, length, cache, maxNewTokens, eosTokenId);
+        }
+        finally
+        {
+            foreach (var layer in cache)
+            {
+                layer.Dispose();
+            }
+        }
+    }
+
+    /// <summary><see cref="Answer(string, string, int)"/> under variant <paramref name="variant"/>.</summary>
+    protected string AnswerVariant(int variant, string imagePath, string prompt, int maxNewTokens)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
+        var tokenizer = Tokenizer;
+        var ids = tokenizer.EncodePrompt(prompt);
+        var tokens = GenerateVariant(variant, imagePath, ids, maxNewTokens, tokenizer.EosId ?? -1);
+        return tokenizer.Decode(tokens).Trim();
+    }
+
     protected virtual void Dispose(bool disposing)
     {
         if (!disposing)
@@ -181,7 +246,7 @@ public abstract class DopCompiledModel : IDisposable
         Model.Dispose();
     }
 
-    private Tensor Run(Tensor? pixels, IReadOnlyList<int> promptTokenIds, LayerKvCache[]? cache, out int promptLength)
+    private Tensor Run(int variant, Tensor? pixels, IReadOnlyList<int> promptTokenIds, LayerKvCache[]? cache, out int promptLength)
     {
         ArgumentNullException.ThrowIfNull(promptTokenIds);
         using var noGrad = no_grad();
@@ -199,10 +264,10 @@ public abstract class DopCompiledModel : IDisposable
 
         var embeddings = Model.EmbedPrompt(promptTokenIds, features, out var segments);
         promptLength = segments.Length;
-        return Prefill(embeddings, segments, cls, cache).MoveToOuterDisposeScope();
+        return PrefillVariant(variant, embeddings, segments, cls, cache, flops: null).MoveToOuterDisposeScope();
     }
 
-    private DopLayoutProgram ProgramFor(TokenGroupLayout layout)
+    private DopLayoutProgram ProgramFor(int variant, TokenGroupLayout layout)
     {
         if (!layout.HasGroups(Shape.Groups))
         {
@@ -214,7 +279,8 @@ public abstract class DopCompiledModel : IDisposable
 
         foreach (var program in _programs)
         {
-            if (program.GroupOfPosition.AsSpan().SequenceEqual(groupOf))
+            // A program replays one policy's steps: variants of one class share a layout but not their steps.
+            if (program.Variant == variant && program.GroupOfPosition.AsSpan().SequenceEqual(groupOf))
             {
                 return program;
             }
@@ -228,7 +294,7 @@ public abstract class DopCompiledModel : IDisposable
             _programs.RemoveAt(0);
         }
 
-        var created = new DopLayoutProgram(groupOf, alwaysKept, Shape.NumLayers, Model.Device);
+        var created = new DopLayoutProgram(variant, groupOf, alwaysKept, Shape.NumLayers, Model.Device);
         _programs.Add(created);
         return created;
     }

@@ -17,9 +17,10 @@ internal sealed class DopLayoutProgram : IDisposable
 
     private readonly Device _device;
 
-    public DopLayoutProgram(int[] groupOfPosition, bool[] alwaysKept, int layers, Device device)
+    public DopLayoutProgram(int variant, int[] groupOfPosition, bool[] alwaysKept, int layers, Device device)
     {
         _device = device;
+        Variant = variant;
         GroupOfPosition = groupOfPosition;
         AlwaysKept = alwaysKept;
         InitialPositions = Enumerable.Range(0, groupOfPosition.Length).ToArray();
@@ -27,6 +28,9 @@ internal sealed class DopLayoutProgram : IDisposable
         _attention = new AttentionStep?[layers];
         _mlp = new ModuleStep?[layers];
     }
+
+    /// <summary>The variant of the generated class whose steps this program replays (0 for a class of one budget).</summary>
+    public int Variant { get; }
 
     /// <summary>The layout's identity: the group of every original position (sizes alone for contiguous groups, but a [CLS]-ranked split moves tokens between groups).</summary>
     public int[] GroupOfPosition { get; }

@@ -22,6 +22,7 @@ public sealed class GoldenTests
     [InlineData("tiny-a.policy.json", "TinyDopA")]
     [InlineData("tiny-split.policy.json", "TinyDopSplit")]
     [InlineData("tiny-spread.policy.json", "TinyDopSpread")]
+    [InlineData("tiny-variants.policy.json", "TinyDopVariants")]
     public void GeneratedClassMatchesGoldenFile(string policyFile, string className)
     {
         var (result, output, _) = GeneratorHarness.Run([PolicyItem.For(policyFile, TestData.PolicyText(policyFile), className)]);

@@ -150,6 +150,7 @@ public sealed class ParityTests(ParityTests.Fixture fixture, ITestOutputHelper o
             _models["tiny-split.policy.json"] = TinyDopSplit.Load(_folder);
             _models["tiny-spread.policy.json"] = TinyDopSpread.Load(_folder);
             _models["tiny-empty.policy.json"] = TinyDopEmpty.Load(_folder);
+            _models["tiny-variants.policy.json"] = TinyDopVariants.Load(_folder);
             var generator = new TorchSharp.torch.Generator(0).manual_seed(11);
             Pixels = rand([3, TestPolicies.Options.ImageSize, TestPolicies.Options.ImageSize], generator: generator);
             PromptIds = [1, 5, 9, 12, TestPolicies.Options.ImageTokenIndex, 20, 31, 7, 44, 3];
@@ -172,9 +173,13 @@ public sealed class ParityTests(ParityTests.Fixture fixture, ITestOutputHelper o
             }
         }
 
-        public ExecutionPlan Plan(DopCompiledModel model, string policyFile, PromptSegments segments, float[] cls)
+        public static PolicyDocument Document(string policyFile) =>
+            PolicySchema.TryParse(Encoding.UTF8.GetBytes(TestData.PolicyText(policyFile)), out var error) ?? throw new InvalidOperationException(error);
+
+        public ExecutionPlan Plan(DopCompiledModel model, string policyFile, PromptSegments segments, float[] cls) => Plan(model, Document(policyFile), segments, cls);
+
+        public ExecutionPlan Plan(DopCompiledModel model, PolicyDocument document, PromptSegments segments, float[] cls)
         {
-            var document = PolicySchema.TryParse(Encoding.UTF8.GetBytes(TestData.PolicyText(policyFile)), out var error) ?? throw new InvalidOperationException(error);
             var key = document.Groups.FirstOrDefault(g => g.Name == "image_key");
             var layout = TokenGroupLayout.ForLlava(segments, 1, cls, key?.ImageFraction, imageRanking: key?.Ranking ?? ImageTokenOrder.ClsWord);
             var mask = PolicyDocumentFactory.ToDepthPolicy(document).ToMask(layout.Groups.Select(g => g.Name).ToArray(), model.Model.Layers.Count);
@@ -182,10 +187,13 @@ public sealed class ParityTests(ParityTests.Fixture fixture, ITestOutputHelper o
         }
 
         /// <summary>The interpreter's logits [1, V] at the last prompt position.</summary>
-        public Tensor Interpret(DopCompiledModel model, string policyFile)
+        public Tensor Interpret(DopCompiledModel model, string policyFile) => Interpret(model, Document(policyFile));
+
+        /// <summary>The interpreter's logits [1, V] for a document (one variant of a file with several: <see cref="PolicyDocument.VariantDocument"/>).</summary>
+        public Tensor Interpret(DopCompiledModel model, PolicyDocument document)
         {
             using var embeddings = Embed(model, out var segments, out var cls);
-            using var plan = Plan(model, policyFile, segments, cls);
+            using var plan = Plan(model, document, segments, cls);
             return PrunedForward.Prefill(model.Model, embeddings, plan);
         }
 

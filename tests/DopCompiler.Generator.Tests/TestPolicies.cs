@@ -28,6 +28,7 @@ internal static class TestPolicies
         ("tiny-split.policy.json", Split()),
         ("tiny-spread.policy.json", Spread()),
         ("tiny-empty.policy.json", Empty()),
+        ("tiny-variants.policy.json", Variants()),
     ];
 
     /// <summary>Image attention pruned in the last 2 layers, image MLP in the last 3, text MLP in the last 1.</summary>
@@ -41,6 +42,9 @@ internal static class TestPolicies
 
     /// <summary>The split of <see cref="Split"/> with the key quarter taken spread out over the patch grid (schema version 2).</summary>
     public static PolicyDocument Spread() => Create(SplitGroups(ImageTokenOrder.SpreadWord), Policy(("image_rest", 3), ("image_key", 1)), Policy(("image_key", 2)), asked: 0.4, reached: 0.3921, kl: 0.0502);
+
+    /// <summary>Two budgets in one file (<c>budgets:</c>): <c>fast</c> is <see cref="B"/>'s solution (the default), <c>exact</c> is <see cref="A"/>'s.</summary>
+    public static PolicyDocument Variants() => PolicyDocumentFactory.Combine([("fast", B()), ("exact", A())]);
 
     public static PolicyDocument Empty() => Create(Groups(), Policy(), Policy(), asked: 1.0, reached: 1.0, kl: 0.0);
 

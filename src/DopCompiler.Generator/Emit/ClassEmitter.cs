@@ -22,6 +22,11 @@ namespace DopCompiler.Generator.Emit
             Constants(w, spec);
             Groups(w, spec);
             Construction(w, spec);
+            if (spec.Variants.Count > 0)
+            {
+                VariantEntryPoints(w, spec);
+            }
+
             w.Line();
             LayerEmitter.EmitRunLayers(w, spec);
             LayerEmitter.EmitLayers(w, spec);
@@ -63,6 +68,15 @@ namespace DopCompiler.Generator.Emit
             var pruned = spec.Depths.Where(d => d.Depth > 0).Select(d => (d.Module == "mlp" ? "MLP" : d.Module) + " of " + d.Group + " in the last " + SourceWriter.Int(d.Depth) + (d.Depth == 1 ? " layer" : " layers")).ToArray();
             w.Line("/// <para>Pruned: " + (pruned.Length == 0 ? "nothing (every operation runs)" : SourceWriter.Xml(string.Join("; ", pruned))) + ". Token groups in prompt order: "
                 + SourceWriter.Xml(string.Join(", ", spec.Groups.Select(g => g.Name))) + "; the last prompt position and generated tokens run every module.</para>");
+            if (spec.Variants.Count > 0)
+            {
+                w.Line("/// <para>Variants, one per budget of the spec, chosen per call (<c>Variant</c>; calls without one run the first, <c>" + spec.Variants[0].Identifier
+                    + "</c>, described above), all on one loaded model: "
+                    + SourceWriter.Xml(string.Join("; ", spec.Variants.Select(v => v.Name + ": " + v.Budget.Kind + " " + SourceWriter.Short(v.Budget.Asked) + " asked, "
+                        + SourceWriter.Percent(v.Budget.FlopsFraction) + " of the FLOPs, KL " + SourceWriter.Short(v.Budget.PredictedKl) + " predicted"
+                        + (v.Budget.MeasuredKl < 0 ? "" : ", " + SourceWriter.Short(v.Budget.MeasuredKl) + " measured")))) + ".</para>");
+            }
+
             w.Line("/// <para>Entry points: <c>Load()</c> (the model copied next to the app) or <c>Load(modelDirectory)</c>; <c>Forward(imagePath or pixels [3, H, W], promptTokenIds)</c> → logits [vocab] at the last prompt position;");
             w.Line("/// <c>Generate(imagePath or pixels, promptTokenIds, maxNewTokens)</c> → token ids; <c>Prefill(embeddings [T, " + SourceWriter.Int(m.HiddenSize) + "], segments)</c> → logits [vocab].</para>");
             w.Line("/// <example>");
@@ -70,6 +84,11 @@ namespace DopCompiler.Generator.Emit
             w.Line("/// using var model = " + spec.ClassName + ".Load(); // or Load(\"path/to/" + SourceWriter.Xml(m.Name) + "\")");
             w.Line("/// using var logits = model.Forward(\"photo.png\", promptTokenIds); // [vocab]");
             w.Line("/// var answer = model.Generate(\"photo.png\", promptTokenIds, maxNewTokens: 16); // token ids");
+            if (spec.Variants.Count > 0)
+            {
+                w.Line("/// string text = model.Answer(\"photo.png\", \"USER: &lt;image&gt;\\nWhat is shown?\\nASSISTANT:\", Variant." + spec.Variants[spec.Variants.Count - 1].Identifier + ");");
+            }
+
             w.Line("/// </code>");
             w.Line("/// </example>");
             w.Line("/// </remarks>");
@@ -99,6 +118,63 @@ namespace DopCompiler.Generator.Emit
             Const("double", "FlopsFraction", SourceWriter.DoubleLiteral(b.FlopsFraction), "Decoder prefill FLOPs of the policy over the unpruned model's.");
             Const("double", "PredictedKl", SourceWriter.DoubleLiteral(b.PredictedKl), "Divergence the additive approximation predicts.");
             Const("double", "MeasuredKl", SourceWriter.DoubleLiteral(b.MeasuredKl), "Divergence measured on the validation set; negative when not measured.");
+        }
+
+        /// <summary>
+        /// A class of several budgets: the <c>Variant</c> enum (spec order), what each variant reached, and the entry points
+        /// taking a variant; the base class's entry points without one run the first variant.
+        /// </summary>
+        private static void VariantEntryPoints(SourceWriter w, ClassSpec spec)
+        {
+            const string Ids = "global::System.Collections.Generic.IReadOnlyList<int>";
+            const string Tensor = "global::TorchSharp.torch.Tensor";
+            w.Line();
+            w.Line("/// <summary>The spec's named budgets, in spec order; calls without a variant run the first.</summary>");
+            w.Open("public enum Variant");
+            for (var i = 0; i < spec.Variants.Count; i++)
+            {
+                var v = spec.Variants[i];
+                w.Line("/// <summary><c>" + SourceWriter.Xml(v.Name) + "</c>: " + SourceWriter.Xml(v.Budget.Kind) + " " + SourceWriter.Short(v.Budget.Asked) + " asked, "
+                    + SourceWriter.Short(v.Budget.Reached) + " reached, " + SourceWriter.Percent(v.Budget.FlopsFraction) + " of the decoder prefill FLOPs.</summary>");
+                w.Line(v.Identifier + " = " + SourceWriter.Int(i) + ",");
+            }
+
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>What <paramref name=\"variant\"/>'s budget asked and reached (the figures of the policy file).</summary>");
+            w.Open("public static global::DopCompiler.Runtime.DopVariantInfo InfoOf(Variant variant) => variant switch");
+            foreach (var v in spec.Variants)
+            {
+                var b = v.Budget;
+                w.Line("Variant." + v.Identifier + " => new global::DopCompiler.Runtime.DopVariantInfo(" + SourceWriter.StringLiteral(v.Name) + ", " + SourceWriter.StringLiteral(b.Kind) + ", "
+                    + SourceWriter.DoubleLiteral(b.Asked) + ", " + SourceWriter.DoubleLiteral(b.Reached) + ", " + SourceWriter.DoubleLiteral(b.FlopsFraction) + ", "
+                    + SourceWriter.DoubleLiteral(b.PredictedKl) + ", " + SourceWriter.DoubleLiteral(b.MeasuredKl) + "),");
+            }
+
+            w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(variant), variant, \"not a Variant of " + spec.ClassName + "\"),");
+            w.Close(";");
+            w.Line();
+            w.Line("/// <summary>Logits [vocab] at the last prompt position under <paramref name=\"variant\"/>'s policy. Dispose the result.</summary>");
+            w.Line("public " + Tensor + " Forward(string imagePath, " + Ids + " promptTokenIds, Variant variant) => ForwardVariant((int)variant, imagePath, promptTokenIds);");
+            w.Line();
+            w.Line("/// <summary>Logits [vocab] from preprocessed pixels [3, H, W] (null for a text-only prompt) under <paramref name=\"variant\"/>'s policy.</summary>");
+            w.Line("public " + Tensor + " Forward(" + Tensor + "? pixels, " + Ids + " promptTokenIds, Variant variant) => ForwardVariant((int)variant, pixels, promptTokenIds);");
+            w.Line();
+            w.Line("/// <summary>Greedy decoding with <paramref name=\"variant\"/>'s prefill: up to <paramref name=\"maxNewTokens\"/> token ids, stopping before <paramref name=\"eosTokenId\"/>.</summary>");
+            w.Line("public " + Ids + " Generate(string imagePath, " + Ids + " promptTokenIds, Variant variant, int maxNewTokens, int eosTokenId = -1) =>");
+            w.Line("    GenerateVariant((int)variant, imagePath, promptTokenIds, maxNewTokens, eosTokenId);");
+            w.Line();
+            w.Line("/// <summary>Greedy decoding from preprocessed pixels with <paramref name=\"variant\"/>'s prefill.</summary>");
+            w.Line("public " + Ids + " Generate(" + Tensor + "? pixels, " + Ids + " promptTokenIds, Variant variant, int maxNewTokens, int eosTokenId = -1) =>");
+            w.Line("    GenerateVariant((int)variant, pixels, promptTokenIds, maxNewTokens, eosTokenId);");
+            w.Line();
+            w.Line("/// <summary>The model's answer as text under <paramref name=\"variant\"/>: the checkpoint's tokenizer, greedy, stopping at its end-of-sequence token.</summary>");
+            w.Line("public string Answer(string imagePath, string prompt, Variant variant, int maxNewTokens = DefaultAnswerTokens) => AnswerVariant((int)variant, imagePath, prompt, maxNewTokens);");
+            w.Line();
+            w.Line("/// <summary>The pruned prefill over prompt embeddings [T, d] under <paramref name=\"variant\"/>'s policy; logits [vocab] at the last position.</summary>");
+            w.Line("public " + Tensor + " Prefill(" + Tensor + " embeddings, global::DopCompiler.Model.Modules.PromptSegments segments, Variant variant, float[]? clsAttention = null,");
+            w.Line("    global::DopCompiler.Model.Modules.LayerKvCache[]? cache = null, global::DopCompiler.Model.Flops.ExecutedFlops? flops = null) =>");
+            w.Line("    PrefillVariant((int)variant, embeddings, segments, clsAttention, cache, flops);");
         }
 
         /// <summary>What a group's source means, spelling out an image split's share and order (the reader cannot see the policy file).</summary>

@@ -15,6 +15,12 @@ namespace DopCompiler.Generator.Emit
 
         public static void EmitRunLayers(SourceWriter w, ClassSpec spec)
         {
+            if (spec.Variants.Count > 0)
+            {
+                EmitVariantDispatch(w, spec);
+                return;
+            }
+
             w.Line("/// <summary>The policy unrolled: each layer's kept token groups are constants below.</summary>");
             w.Open("protected override void RunLayers(" + SequenceType + " sequence)");
             foreach (var layer in spec.Layers)
@@ -27,13 +33,63 @@ namespace DopCompiler.Generator.Emit
 
         public static void EmitLayers(SourceWriter w, ClassSpec spec)
         {
+            if (spec.Variants.Count == 0)
+            {
+                EmitLayers(w, spec, "", spec.Layers);
+                return;
+            }
+
+            foreach (var variant in spec.Variants)
+            {
+                w.Line();
+                w.Line("// ---- variant " + variant.Name + " ----");
+                w.Line();
+                w.Line("/// <summary>Variant <c>" + SourceWriter.Xml(variant.Name) + "</c> unrolled.</summary>");
+                w.Open("private static void Run" + variant.Identifier + "(" + SequenceType + " s)");
+                foreach (var layer in variant.Layers)
+                {
+                    w.Line(variant.Identifier + "Layer" + SourceWriter.Int(layer.Layer) + "(s);");
+                }
+
+                w.Close();
+                EmitLayers(w, spec, variant.Identifier, variant.Layers);
+            }
+        }
+
+        /// <summary>
+        /// A class of several variants: the default entry runs the first; the other dispatches on the variant's index (the
+        /// <c>Variant</c> enum's value), each variant unrolled in its own methods (<c>FastLayer0</c>, ...).
+        /// </summary>
+        private static void EmitVariantDispatch(SourceWriter w, ClassSpec spec)
+        {
+            w.Line("/// <summary>The default variant, <see cref=\"Variant." + spec.Variants[0].Identifier + "\"/>.</summary>");
+            w.Line("protected override void RunLayers(" + SequenceType + " sequence) => RunLayers(sequence, 0);");
+            w.Line();
+            w.Line("/// <summary>The variant's policy unrolled: <paramref name=\"variant\"/> is a <see cref=\"Variant\"/> value.</summary>");
+            w.Open("protected override void RunLayers(" + SequenceType + " sequence, int variant)");
+            w.Open("switch (variant)");
+            for (var i = 0; i < spec.Variants.Count; i++)
+            {
+                w.Line("case " + SourceWriter.Int(i) + ":");
+                w.Line("    Run" + spec.Variants[i].Identifier + "(sequence);");
+                w.Line("    break;");
+            }
+
+            w.Line("default:");
+            w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(variant), variant, \"not a Variant of " + spec.ClassName + "\");");
+            w.Close();
+            w.Close();
+        }
+
+        private static void EmitLayers(SourceWriter w, ClassSpec spec, string prefix, EquatableArray<LayerSpec> layers)
+        {
             uint alive = (1u << spec.Groups.Count) - 1;
-            foreach (var layer in spec.Layers)
+            foreach (var layer in layers)
             {
                 alive &= ~layer.Dropped;
                 w.Line();
                 w.Line("// " + Describe(spec, layer, alive));
-                w.Open("private static void Layer" + SourceWriter.Int(layer.Layer) + "(" + SequenceType + " s)");
+                w.Open("private static void " + prefix + "Layer" + SourceWriter.Int(layer.Layer) + "(" + SequenceType + " s)");
                 var l = SourceWriter.Int(layer.Layer);
                 if (layer.Dropped != 0)
                 {

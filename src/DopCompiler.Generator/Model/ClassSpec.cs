@@ -35,7 +35,16 @@ namespace DopCompiler.Generator.Model
 
         /// <summary>The order <c>image_key</c> takes image tokens in: <c>spread</c>, or null for [CLS] attention.</summary>
         public string? ImageRanking { get; init; }
+
+        /// <summary>
+        /// The named variants of a policy with several budgets, in spec order (the first is the default, repeated in
+        /// <see cref="Depths"/>/<see cref="Layers"/>/<see cref="Budget"/>); empty for a single budget, whose class is unchanged.
+        /// </summary>
+        public EquatableArray<VariantSpec> Variants { get; init; } = EquatableArray<VariantSpec>.Empty;
     }
+
+    /// <summary>One variant: its spec name, C# name (<c>fast</c> → <c>Fast</c>) and its own depths, layers and budget figures.</summary>
+    internal sealed record VariantSpec(string Name, string Identifier, EquatableArray<DepthSpec> Depths, EquatableArray<LayerSpec> Layers, BudgetSpec Budget);
 
     internal sealed record ModelSpec
     {

@@ -144,6 +144,54 @@ public static class PolicyDocumentFactory
         return document;
     }
 
+    /// <summary>
+    /// One policy file for several named budgets: the first document's shared sections (model, groups, curves, output) and
+    /// its solution as the default, plus <c>variants</c> holding every document's solution in the given (spec) order, and
+    /// the warnings of all of them. The documents must describe one model and one group layout (one search).
+    /// </summary>
+    public static PolicyDocument Combine(IReadOnlyList<(string Name, PolicyDocument Document)> variants)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(variants.Count, 1);
+        var first = variants[0].Document;
+        foreach (var (name, document) in variants)
+        {
+            if (!document.Groups.Select(g => (g.Name, g.ImageFraction, g.Ranking)).SequenceEqual(first.Groups.Select(g => (g.Name, g.ImageFraction, g.Ranking))))
+            {
+                throw new ArgumentException($"variant '{name}' has other token groups than '{variants[0].Name}'; one class has one prompt layout", nameof(variants));
+            }
+        }
+
+        var warnings = variants.SelectMany(v => v.Document.Warnings ?? []).GroupBy(w => (w.Code, w.Message)).Select(g => g.First())
+            .OrderBy(w => w.Code, StringComparer.Ordinal).ThenBy(w => w.Message, StringComparer.Ordinal).ToList();
+        return new PolicyDocument
+        {
+            SchemaVersion = PolicySchema.VersionFor(first.Groups, hasVariants: true),
+            ToolVersion = first.ToolVersion,
+            Model = first.Model,
+            SpecHash = first.SpecHash,
+            Groups = first.Groups,
+            Depths = first.Depths,
+            Layers = first.Layers,
+            Budget = first.Budget,
+            Divergence = first.Divergence,
+            Flops = first.Flops,
+            Time = first.Time,
+            Curves = first.Curves,
+            Output = first.Output,
+            Warnings = warnings.Count == 0 ? null : warnings,
+            Variants = variants.Select(v => new PolicyVariant
+            {
+                Name = v.Name,
+                Budget = v.Document.Budget,
+                Depths = v.Document.Depths,
+                Layers = v.Document.Layers,
+                Divergence = v.Document.Divergence,
+                Flops = v.Document.Flops,
+                Time = v.Document.Time,
+            }).ToList(),
+        };
+    }
+
     /// <summary>The depth policy a document describes (inverse of <see cref="Create"/>'s depth table).</summary>
     public static DepthPolicy ToDepthPolicy(PolicyDocument document) => new(
         document.Depths.Where(d => d.Module == "attention").ToDictionary(d => d.Group, d => d.Depth),

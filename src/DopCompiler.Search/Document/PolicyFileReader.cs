@@ -105,22 +105,22 @@ public static class PolicyFileReader
                 return layers;
             }
 
-            if (root.TryGetProperty("depths", out var depths) && depths.ValueKind == JsonValueKind.Array)
+            if (DepthsJsonProblem(root, "depths") is { } problem)
             {
-                var i = 0;
-                foreach (var depth in depths.EnumerateArray())
+                return problem;
+            }
+
+            if (root.TryGetProperty("variants", out var variants) && variants.ValueKind == JsonValueKind.Array)
+            {
+                var v = 0;
+                foreach (var variant in variants.EnumerateArray())
                 {
-                    if (depth.ValueKind != JsonValueKind.Object)
+                    if (variant.ValueKind == JsonValueKind.Object && DepthsJsonProblem(variant, $"variants[{v}].depths") is { } inVariant)
                     {
-                        return $"'depths[{i}]' must be an object, found {depth.ValueKind}";
+                        return inVariant;
                     }
 
-                    if (IntegerProblem(depth, "depth", $"depths[{i}]") is { } problem)
-                    {
-                        return problem;
-                    }
-
-                    i++;
+                    v++;
                 }
             }
 
@@ -135,6 +135,32 @@ public static class PolicyFileReader
             // Bad UTF-8 surfaces here when strings are read.
             return $"not well-formed JSON: {e.Message}";
         }
+    }
+
+    private static string? DepthsJsonProblem(JsonElement parent, string where)
+    {
+        if (!parent.TryGetProperty("depths", out var depths) || depths.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var i = 0;
+        foreach (var depth in depths.EnumerateArray())
+        {
+            if (depth.ValueKind != JsonValueKind.Object)
+            {
+                return $"'{where}[{i}]' must be an object, found {depth.ValueKind}";
+            }
+
+            if (IntegerProblem(depth, "depth", $"{where}[{i}]") is { } problem)
+            {
+                return problem;
+            }
+
+            i++;
+        }
+
+        return null;
     }
 
     private static string? IntegerProblem(JsonElement parent, string key, string where) =>
@@ -166,11 +192,29 @@ public static class PolicyFileReader
             }
         }
 
-        var seen = new HashSet<(string, string)>();
-        for (var i = 0; i < document.Depths.Count; i++)
+        if (DepthProblem(document.Depths, "depths", names, layers) is { } problem)
         {
-            var depth = document.Depths[i];
-            var at = $" (at 'depths[{i}]')";
+            return problem;
+        }
+
+        foreach (var (variant, i) in (document.Variants ?? []).Select((v, i) => (v, i)))
+        {
+            if (DepthProblem(variant.Depths, $"variants[{i}].depths", names, layers) is { } inVariant)
+            {
+                return $"variant '{variant.Name}': {inVariant}";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? DepthProblem(List<PolicyDepth> depths, string where, HashSet<string> names, int layers)
+    {
+        var seen = new HashSet<(string, string)>();
+        for (var i = 0; i < depths.Count; i++)
+        {
+            var depth = depths[i];
+            var at = $" (at '{where}[{i}]')";
             if (Array.IndexOf(PolicyDocumentFactory.Modules, depth.Module) < 0)
             {
                 return $"module '{depth.Module}' is not one of {string.Join(", ", PolicyDocumentFactory.Modules)}{at}";

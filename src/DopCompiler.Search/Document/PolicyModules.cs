@@ -17,6 +17,13 @@ public static class PolicyModules
     public static Func<int, LayerModules> ModulesRead(PolicyDocument policy, bool everyModuleRunsForSomeToken = true)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        if (policy.Variants is { Count: > 0 } variants)
+        {
+            // One class runs every variant on one loaded model: it reads the union of what the variants read.
+            var each = variants.Select(v => ModulesRead(policy.VariantDocument(v.Name)!, everyModuleRunsForSomeToken)).ToArray();
+            return layer => each.Aggregate(LayerModules.None, (modules, read) => modules | read(layer));
+        }
+
         var byLayer = policy.Layers.ToDictionary(l => l.Layer);
         return layer =>
         {
