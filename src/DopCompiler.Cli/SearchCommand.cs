@@ -124,12 +124,46 @@ public static class SearchCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>
+    /// <summary>
+    /// <c>--budget name=value</c> for a spec with several budgets: that budget's value replaced (checked for its kind), the
+    /// others kept. A bare value cannot say which budget it means: DOP043.
+    /// </summary>
+    private static DopSpec WithNamedBudget(DopSpec spec, EquatableArray<NamedBudget> named, string text)
+    {
+        var names = string.Join(", ", named.Select(b => b.Name));
+        var equals = text.IndexOf('=', StringComparison.Ordinal);
+        if (equals < 0)
+        {
+            throw new DopException(DiagnosticCodes.Usage,
+                $"the spec has several budgets ({names}): --budget (DopBudget) must name the one it replaces, e.g. --budget {named[0].Name}={text.Trim()}", spec.SourcePath);
+        }
+
+        var name = text[..equals].Trim();
+        var index = named.Select(b => b.Name).ToList().IndexOf(name);
+        if (index < 0)
+        {
+            throw new DopException(DiagnosticCodes.Usage, $"--budget names '{name}', which is not one of the spec's budgets ({names})", spec.SourcePath);
+        }
+
+        var old = named[index].Budget;
+        var value = BudgetValue.TryParse(text[(equals + 1)..].Trim(), old.Kind, "--budget", out var parsed, out var budgetError)
+            ? parsed
+            : throw new DopException(budgetError.Code, budgetError.Message);
+        var replaced = named.Select((b, i) => i == index ? b with { Budget = old with { Value = value } } : b).ToArray();
+        return spec with { Budgets = new EquatableArray<NamedBudget>(replaced), Budget = replaced[0].Budget };
+    }
+
     private static int Execute(string specPath, string? budgetText, string? output, string? cacheDir, bool solveOnly, bool noCache, bool noReuse,
         bool measure, int randomPolicies, string? device, bool json, string? trimmedOut, string[] shardFolders, CancellationToken cancellation)
     {
         var spec = CommandGuard.ParseSpec(specPath);
         double? budget = null;
-        if (budgetText is not null)
+        if (budgetText is not null && spec.Budgets is { } named)
+        {
+            spec = WithNamedBudget(spec, named, budgetText);
+        }
+        else if (budgetText is not null)
         {
             budget = BudgetValue.TryParse(budgetText, spec.Budget.Kind, "--budget", out var value, out var budgetError)
                 ? value
@@ -206,6 +240,12 @@ public static class SearchCommand
         var d = outcome.Document;
         progress.Info(string.Create(CultureInfo.InvariantCulture,
             $"policy written: {outPath} ({d.Budget.Kind} {d.Budget.Asked:0.###} asked, {d.Budget.Reached:0.####} reached; FLOPs fraction {d.Budget.FlopsFraction:0.####}; KL predicted {d.Divergence.PredictedKl:0.#####}, measured {(d.Divergence.MeasuredKl < 0 ? "not measured" : d.Divergence.MeasuredKl.ToString("0.#####", CultureInfo.InvariantCulture))})"));
+        foreach (var v in d.Variants ?? [])
+        {
+            progress.Info(string.Create(CultureInfo.InvariantCulture,
+                $"variant '{v.Name}': {v.Budget.Kind} {v.Budget.Asked:0.###} asked, {v.Budget.Reached:0.####} reached; FLOPs fraction {v.Budget.FlopsFraction:0.####}; KL predicted {v.Divergence.PredictedKl:0.#####}, measured {(v.Divergence.MeasuredKl < 0 ? "not measured" : v.Divergence.MeasuredKl.ToString("0.#####", CultureInfo.InvariantCulture))}"));
+        }
+
         progress.Info(string.Create(CultureInfo.InvariantCulture,
             $"search cost: {outcome.Statistics.ValidationRuns} validation runs, {outcome.Statistics.LayerEvaluations} layer evaluations, {outcome.Statistics.Elapsed.TotalSeconds:0.0} s{(outcome.CacheHit ? " (curves from cache)" : "")}"));
         foreach (var check in outcome.Checks.Skip(1))

@@ -28,6 +28,13 @@ public static class DopSearch
 
         var curves = CurvePhase.Run(setup, cache, workspace, progress, statistics);
         var layout = new MeanLayout(setup.Groups, curves.Entry.MeanSizes, curves.Entry.MeanAlwaysKept);
+        if (spec.Budgets is { } budgets)
+        {
+            var (combined, checks) = RunVariants(setup, budgets, curves.Entry, layout, cache, workspace, progress, statistics);
+            statistics.Elapsed = stopwatch.Elapsed;
+            return new SearchOutcome(combined, statistics, curves.CacheHit, checks);
+        }
+
         var (time, entry) = TimeModelPhase.Run(setup, curves.Entry, layout, cache, workspace, progress);
         var pricing = SearchPricing.Of(spec, setup.Config, layout, time, setup.Layers);
         var solved = SolvePhase.Run(setup, entry, pricing, progress);
@@ -64,6 +71,45 @@ public static class DopSearch
         var existing = cache.TryRead(setup.Inputs.CurveKey);
         cache.Write(CurveShardMerge.Merge(CurvePlan.Of(setup), folders, progress) with { Time = existing?.Time, MeasuredKl = existing?.MeasuredKl });
         return cache.PathOf(setup.Inputs.CurveKey);
+    }
+
+    /// <summary>
+    /// Several named budgets (<c>budgets:</c>): the curves (and time model) of one search, then per budget in spec order the
+    /// solve, the measured check and a document, combined into one policy file with a variant per budget. The first budget
+    /// chooses the image-token count when n_v is searched; the others keep it (one class, one prompt layout).
+    /// </summary>
+    private static (Policy.PolicyDocument Document, List<ApproximationCheck> Checks) RunVariants(SearchSetup setup, EquatableArray<NamedBudget> budgets,
+        CurveCacheEntry entry, MeanLayout layout, CurveCache cache, SearchWorkspace workspace, ISearchProgress progress, SearchStatistics statistics)
+    {
+        var documents = new List<(string Name, Policy.PolicyDocument Document)>();
+        var checks = new List<ApproximationCheck>();
+        int? keptImageTokens = null;
+        for (var i = 0; i < budgets.Count; i++)
+        {
+            var (name, budget) = (budgets[i].Name, budgets[i].Budget);
+            progress.Info($"budget '{name}' ({i + 1} of {budgets.Count})");
+            var variantSpec = setup.Spec with { Budget = budget, Budgets = null };
+            var variant = setup with
+            {
+                Spec = variantSpec,
+                Budget = budget.Value,
+                FixedImageTokens = keptImageTokens,
+                // The random-policy checks describe the curves, not a budget: once is enough.
+                Options = i == 0 ? setup.Options : setup.Options with { RandomPolicies = 0 },
+            };
+            var (time, timed) = TimeModelPhase.Run(variant, entry, layout, cache, workspace, progress);
+            entry = timed;
+            var pricing = SearchPricing.Of(variantSpec, setup.Config, layout, time, setup.Layers);
+            var solved = SolvePhase.Run(variant, entry, pricing, progress);
+            keptImageTokens ??= solved.KeptImageTokens;
+            var measurement = MeasurePhase.Run(variant, entry, pricing, solved, workspace, cache, progress, statistics);
+            // The measure phase may have stored this variant's measured KL with the curves: the next one adds to that entry.
+            entry = cache.TryRead(entry.Key) ?? entry;
+            documents.Add((name, PolicyDocumentFactory.FromSearch(variant, entry, pricing, solved, measurement.MeasuredKl)));
+            checks.AddRange(measurement.Checks);
+        }
+
+        return (PolicyDocumentFactory.Combine(documents), checks);
     }
 
     /// <summary>"attention/image=4 mlp/image=6": a policy in one line for logs and reports.</summary>

@@ -58,6 +58,17 @@ public sealed record SearchInputs(string ModelHash, string CurveKey, string Poli
             policy.AddString("price:" + BudgetValue.PriceWord(spec.Budget.Price));
         }
 
+        if (spec.Budgets is { } budgets)
+        {
+            // Several named budgets: every name, kind, value and setting decides the file (a single budget keeps its old key).
+            policy.AddString("budgets");
+            foreach (var (name, named) in budgets)
+            {
+                policy.AddString(name).AddString(named.Kind.ToString()).AddString(named.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
+                    .AddString(named.OnUnreachable.ToString()).AddString(BudgetValue.PriceWord(named.Price));
+            }
+        }
+
         return new SearchInputs(modelHash, curveKey, policy.ToHex());
     }
 }

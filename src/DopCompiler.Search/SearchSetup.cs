@@ -21,6 +21,12 @@ internal sealed record SearchSetup(
     IReadOnlyList<GroupDefinition> Groups,
     int[]? TokenCountGrid)
 {
+    /// <summary>
+    /// For the second and later budgets of <c>budgets:</c>: the image-token count the first budget chose, which they keep
+    /// too (one class has one prompt layout; <see cref="int.MaxValue"/> or the full count: all tokens). Null: n_v is solved.
+    /// </summary>
+    public int? FixedImageTokens { get; init; }
+
     public int Layers => Config.Text.NumLayers;
 
     public int ImageTokens => Config.ImageTokensPerImage;

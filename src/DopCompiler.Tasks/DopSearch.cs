@@ -110,11 +110,13 @@ namespace DopCompiler.Tasks
                 return false;
             }
 
+            // A spec with several budgets takes 'name=value' (the tool checks the name and the value for that budget's kind).
+            var budgetValue = Budget is { } text && text.IndexOf('=') is var equals && equals > 0 ? text.Substring(equals + 1).Trim() : Budget;
             if (!string.IsNullOrWhiteSpace(Budget)
-                && !(double.TryParse(Budget, NumberStyles.Float, CultureInfo.InvariantCulture, out var budget) && budget > 0 && budget <= 1))
+                && !(double.TryParse(budgetValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var budget) && budget > 0 && budget <= 1))
             {
                 Log.LogError(null, TaskDiagnosticCodes.InvalidSetting, null, DiagnosticHelp.LinkFor(TaskDiagnosticCodes.InvalidSetting), SpecFile, 0, 0, 0, 0,
-                    "DopBudget must be a fraction in (0, 1] written with a '.', found '{0}'.", Budget);
+                    "DopBudget must be a fraction in (0, 1] written with a '.' (or name=fraction for a spec with several budgets), found '{0}'.", Budget);
                 return false;
             }
 

@@ -24,7 +24,7 @@ internal static class SolvePhase
             BudgetKind.Tflops => setup.Budget * 1e12,
             _ => setup.Budget * pricing.Unpruned,
         };
-        var solved = SolveWithTokenCounts(entry, pricing, budgetCost, setup.Layers);
+        var solved = SolveWithTokenCounts(entry, pricing, budgetCost, setup.Layers, setup.FixedImageTokens);
         if (!solved.Solution.Feasible)
         {
             var cheapest = $"the budget cannot be reached even with every prunable operation pruned (the cheapest policy costs {solved.Solution.Cost / pricing.Unpruned:0.000} of unpruned)";
@@ -47,12 +47,24 @@ internal static class SolvePhase
     /// count) the depth problem is solved exactly on a layout whose image group holds n_v tokens, and D(n_v) is added
     /// (additive approximation); the lowest predicted divergence within the budget wins.
     /// </summary>
-    private static SolvedPolicy SolveWithTokenCounts(CurveCacheEntry entry, SearchPricing pricing, double budgetCost, int layers)
+    private static SolvedPolicy SolveWithTokenCounts(CurveCacheEntry entry, SearchPricing pricing, double budgetCost, int layers, int? fixedCount = null)
     {
+        if (fixedCount is { } kept && entry.TokenCounts is { } grid && kept < grid.ImageTokens)
+        {
+            // A later variant of several budgets keeps the first one's image-token count: the depth problem alone, at that count.
+            var atCount = new PolicySolver(SearchPricing.ScaledCost(pricing.CostModel, pricing.Layout, kept, grid.ImageTokens, layers), entry.Curves).Solve(budgetCost);
+            return new SolvedPolicy(atCount with { PredictedKl = atCount.PredictedKl + grid.KlAt(kept) }, kept);
+        }
+
         var full = new PolicySolver(pricing.Cost, entry.Curves).Solve(budgetCost);
         if (entry.TokenCounts is not { } counts)
         {
             return new SolvedPolicy(full, int.MaxValue);
+        }
+
+        if (fixedCount is not null)
+        {
+            return new SolvedPolicy(full, counts.ImageTokens);
         }
 
         var costModel = pricing.CostModel;

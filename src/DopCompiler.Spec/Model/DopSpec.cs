@@ -19,7 +19,14 @@ public sealed record DopSpec
     /// <summary>The decoder modules that may be pruned, in the order attention, mlp.</summary>
     public required EquatableArray<PrunableModule> Modules { get; init; }
 
+    /// <summary>The budget; with several named budgets (<see cref="Budgets"/>), the first of them (the default variant).</summary>
     public required BudgetSpec Budget { get; init; }
+
+    /// <summary>
+    /// The named budgets of <c>budgets:</c> in spec order (one search, one policy file, one class with a variant per
+    /// budget); null for the single <c>budget:</c> form.
+    /// </summary>
+    public EquatableArray<NamedBudget>? Budgets { get; init; }
 
     public FlopsCounting Flops { get; init; } = FlopsCounting.Gqa;
 
@@ -177,6 +184,9 @@ public sealed record BudgetSpec
     /// <summary>Whether the search prices policies with the fitted time model (a latency fraction, or a target priced in latency).</summary>
     public bool PricedInTime => Kind == BudgetKind.LatencyFraction || (IsQualityTarget && Price == BudgetPrice.Latency);
 }
+
+/// <summary>One entry of <c>budgets:</c>: its name (the generated <c>Variant</c> member is its PascalCase) and budget.</summary>
+public sealed record NamedBudget(string Name, BudgetSpec Budget);
 
 /// <summary>Which FLOPs formula to count with.</summary>
 public enum FlopsCounting

@@ -11,7 +11,7 @@ public static partial class DopSpecParser
     /// <summary>The top-level keys, in documentation order.</summary>
     public static IReadOnlyList<string> TopLevelKeys { get; } =
     [
-        "model", "validation", "groups", "modules", "budget", "flops", "divergence", "grid",
+        "model", "validation", "groups", "modules", "budget", "budgets", "flops", "divergence", "grid",
         "device", "precision", "output", "libtorch_dir", "seed", "max_search_minutes",
     ];
 
@@ -155,7 +155,24 @@ public static partial class DopSpecParser
             var validation = Required(map, "validation", "the spec") is { } validationNode ? Validation(validationNode) : null;
             var groups = Groups(map["groups"]);
             var modules = Modules(map["modules"]);
-            var budget = Required(map, "budget", "the spec") is { } budgetNode ? Budget(budgetNode) : null;
+            EquatableArray<NamedBudget>? budgets = null;
+            BudgetSpec? budget = null;
+            if (map["budget"] is not null && map["budgets"] is not null)
+            {
+                _failed = true;
+                reader.Report(SpecDiagnosticCodes.ConflictingKeys, map.KeyNode("budgets"),
+                    "'budget' and 'budgets' exclude each other: give one budget under 'budget', or several named ones under 'budgets' (fast: {fraction: 0.2}).");
+            }
+            else if (map["budgets"] is { } budgetsNode)
+            {
+                budgets = NamedBudgets(budgetsNode);
+                budget = budgets?[0].Budget;
+            }
+            else if (Required(map, "budget", "the spec") is { } budgetNode)
+            {
+                budget = Budget(budgetNode);
+            }
+
             var flops = Optional(map["flops"], n => reader.Word(n, "flops", FlopsWords), FlopsCounting.Gqa);
             var divergence = Divergence(map["divergence"]);
             var grid = Grid(map["grid"]);
@@ -184,6 +201,7 @@ public static partial class DopSpecParser
                 Groups = groups!.Value,
                 Modules = modules!.Value,
                 Budget = budget!,
+                Budgets = budgets,
                 Flops = flops,
                 Divergence = divergence!,
                 Grid = grid!,
@@ -504,6 +522,76 @@ public static partial class DopSpecParser
             {
                 reader.Report(SpecDiagnosticCodes.NothingPrunable, map["groups"] ?? map.Node, "No group is prunable: set 'prunable: true' on at least one group.");
             }
+        }
+
+        /// <summary>
+        /// <c>budgets:</c>, a mapping of names to budget mappings in spec order: each name a letter followed by letters,
+        /// digits or underscores whose PascalCase (the generated <c>Variant</c> member) no other name shares, each budget
+        /// checked as <c>budget:</c> is. Null when anything is wrong (reported).
+        /// </summary>
+        private EquatableArray<NamedBudget>? NamedBudgets(YNode node)
+        {
+            if (node is not YMapping mapping)
+            {
+                reader.Report(SpecDiagnosticCodes.WrongType, node, $"'budgets' must be a mapping of names to budgets (fast: {{fraction: 0.2}}), found {node.KindName}.");
+                _failed = true;
+                return null;
+            }
+
+            // Any name is a key here: the mapping reader still reports duplicates and non-scalar keys.
+            var names = mapping.Entries.Select(e => e.Key).OfType<YScalar>().Where(k => !k.IsNull).Select(k => k.Value).Distinct().ToList();
+            if (reader.Mapping(node, "'budgets'", names) is not { } map)
+            {
+                _failed = true;
+                return null;
+            }
+
+            if (map.Keys.Count == 0)
+            {
+                reader.Report(SpecDiagnosticCodes.MissingKey, node, "'budgets' needs at least one named budget (fast: {fraction: 0.2}).");
+                _failed = true;
+                return null;
+            }
+
+            var before = reader.Diagnostics.Count;
+            var result = new List<NamedBudget>();
+            var identifiers = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var name in map.Keys)
+            {
+                var keyNode = map.KeyNode(name);
+                if (!GroupNamePattern().IsMatch(name))
+                {
+                    reader.Report(SpecDiagnosticCodes.InvalidIdentifier, keyNode, $"Budget name '{name}' must be a letter followed by letters, digits or underscores (it names a member of the generated Variant enum).");
+                }
+                else if (identifiers.TryGetValue(DopConventions.PascalCase(name), out var other))
+                {
+                    reader.Report(SpecDiagnosticCodes.InvalidIdentifier, keyNode,
+                        $"Budget names '{other}' and '{name}' make the same Variant member '{DopConventions.PascalCase(name)}'; rename one.");
+                }
+                else
+                {
+                    identifiers[DopConventions.PascalCase(name)] = name;
+                }
+
+                if (map[name] is not { } value)
+                {
+                    reader.Report(SpecDiagnosticCodes.MissingKey, keyNode, $"Budget '{name}' in 'budgets' has no value; give it a budget mapping ({{fraction: 0.2}}).");
+                    continue;
+                }
+
+                if (Budget(value, $"budget '{name}'") is { } budget)
+                {
+                    result.Add(new NamedBudget(name, budget));
+                }
+            }
+
+            if (reader.Diagnostics.Count > before || result.Count != map.Keys.Count)
+            {
+                _failed = true;
+                return null;
+            }
+
+            return new EquatableArray<NamedBudget>(result.ToArray());
         }
 
         /// <summary>
