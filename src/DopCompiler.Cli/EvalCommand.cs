@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using DopCompiler.Model;
 using DopCompiler.Model.Configuration;
 using DopCompiler.Policy;
 using DopCompiler.Search.Document;
@@ -19,13 +20,21 @@ public static class EvalCommand
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N samples." };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Greedy decoding length limit.", DefaultValueFactory = _ => 8 };
         var json = new Option<bool>("--json") { Description = "Print JSON (top-level 'accuracy') on stdout." };
+        var variant = new Option<string?>("--variant") { Description = "For a policy of several budgets: the variant (budget name) to evaluate; default the first." };
         var precision = PrecisionOption.Create("auto");
-        var command = new Command("eval", "Evaluate a policy (or the unpruned model) on a JSONL set.") { model, data, policy, limit, maxNew, json, precision };
+        var command = new Command("eval", "Evaluate a policy (or the unpruned model) on a JSONL set.") { model, data, policy, limit, maxNew, json, precision, variant };
         command.SetAction(result => CommandGuard.Run(cancellation =>
         {
             var policyPath = result.GetValue(policy);
             var modelFolder = result.GetValue(model)!;
             var document = policyPath is null ? null : PolicyFileReader.ReadFor(policyPath, modelFolder, ModelConfigReader.Read(modelFolder));
+            if (result.GetValue(variant) is { } name)
+            {
+                document = document?.VariantDocument(name) ?? throw new DopException(DiagnosticCodes.Usage, document is null
+                    ? "--variant needs --policy"
+                    : $"--variant '{name}' is not a variant of {policyPath} ({(document.Variants is { } variants ? string.Join(", ", variants.Select(v => v.Name)) : "a policy of one budget has none")})");
+            }
+
             var compute = PrecisionOption.Resolve(result.GetValue(precision)!);
             var report = DatasetEvaluator.Run(modelFolder, result.GetValue(data)!, document, result.GetValue(limit), result.GetValue(maxNew),
                 new ConsoleProgress(Console.Error), cancellation, compute);

@@ -88,6 +88,16 @@ public sealed class VariantSearchTests : IDisposable
         var document = PolicyFileReader.Read(policy);
         Assert.Equal([0.8, 0.95], document.Variants!.Select(v => v.Budget.Asked));
 
+        // eval reads a variant of the file (the default: the first), and names the variants when asked for another.
+        var model = Path.Combine(_folder, "model");
+        var data = Path.Combine(_folder, "data", "val.jsonl");
+        (code, error) = Dop("eval", "--model", model, "--data", data, "--policy", policy, "--variant", "exact", "--limit", "1");
+        Assert.True(code == 0, error);
+        (code, error) = Dop("eval", "--model", model, "--data", data, "--policy", policy, "--variant", "slow", "--limit", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("error DOP043", error, StringComparison.Ordinal);
+        Assert.Contains("(fast, exact)", error, StringComparison.Ordinal);
+
         (code, error) = Dop("search", specPath, "--cache-dir", cache, "--out", policy, "--budget", "fastest=0.5");
         Assert.Equal(1, code);
         Assert.Contains("not one of the spec's budgets (fast, exact)", error, StringComparison.Ordinal);
