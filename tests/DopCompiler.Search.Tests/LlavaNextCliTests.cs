@@ -56,6 +56,21 @@ public sealed class LlavaNextCliTests : IDisposable
         Assert.DoesNotContain("   at ", error);
     }
 
+    [Fact]
+    public void PinpointsThatDifferBetweenTheTwoConfigsAreACodedError()
+    {
+        TinySearchProject.Write(_folder, samples: 1, options: Next);
+        var model = Path.Combine(_folder, "model");
+        var preprocessor = Path.Combine(model, "preprocessor_config.json");
+        // Same tile counts, other shapes: 56 × 28 and 28 × 56 swapped would cut a wide image into a column.
+        File.WriteAllText(preprocessor, File.ReadAllText(preprocessor).Replace("[[28, 56], [56, 28]", "[[56, 28], [28, 56]", StringComparison.Ordinal));
+        var image = Path.Combine(_folder, "data", "images", "000.png");
+        var (code, _, error) = Dop("logits", "--model", model, "--image", image, "--ids", $"1,{Next.ImageTokenIndex},3", "--out", Path.Combine(_folder, "x.npy"));
+        Assert.Equal(1, code);
+        Assert.Contains("error DOP004", error);
+        Assert.Contains("image_grid_pinpoints differ", error);
+    }
+
     public void Dispose()
     {
         try

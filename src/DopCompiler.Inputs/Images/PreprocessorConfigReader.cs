@@ -20,6 +20,13 @@ internal static class PreprocessorConfigReader
     /// </summary>
     public const int MaxResizeFactor = 4;
 
+    /// <summary>
+    /// The most tiles one <c>image_grid_pinpoints</c> entry may cut (besides the base image): real configs cut at most 6
+    /// (LLaVA-v1.6's 1008 × 336 at 336) or 36 (OneVision's 6 × 6 at 384); a huge grid would allocate the padded image and
+    /// every tile before the model could refuse it.
+    /// </summary>
+    public const int MaxTiles = 100;
+
     public static ImagePreprocessor Read(string json, string path, int? imageSize = null)
     {
         JsonDocument document;
@@ -205,9 +212,10 @@ internal static class PreprocessorConfigReader
 
             foreach (var (pinHeight, pinWidth) in pinpoints)
             {
-                if (pinHeight % p.CropHeight != 0 || pinWidth % p.CropHeight != 0 || pinHeight > ImageFile.MaxSide || pinWidth > ImageFile.MaxSide)
+                if (pinHeight % p.CropHeight != 0 || pinWidth % p.CropHeight != 0 || pinHeight > ImageFile.MaxSide || pinWidth > ImageFile.MaxSide
+                    || (long)(pinHeight / p.CropHeight) * (pinWidth / p.CropHeight) > MaxTiles)
                 {
-                    problems.Add($"'image_grid_pinpoints' entry [{pinHeight}, {pinWidth}] must be multiples of crop_size {p.CropHeight}, at most {ImageFile.MaxSide}.");
+                    problems.Add($"'image_grid_pinpoints' entry [{pinHeight}, {pinWidth}] must be multiples of crop_size {p.CropHeight}, at most {ImageFile.MaxSide} a side and {MaxTiles} tiles.");
                 }
             }
         }

@@ -47,6 +47,15 @@ public sealed class PromptSample : IDisposable
                     Path.Combine(model.Folder, "preprocessor_config.json"));
             }
 
+            if (model.Config.ImageGridPinpoints is { } pinpoints && !pinpoints.SequenceEqual(preprocessor.GridPinpoints!))
+            {
+                // The processor tiles with its own list, the model places tiles by config.json's (as transformers does):
+                // two lists could agree on a tile count and still disagree on the grid's shape.
+                throw new Model.DopException(Model.DiagnosticCodes.ModelConfig,
+                    "preprocessor_config.json's image_grid_pinpoints differ from config.json's: the tiles would be placed on another grid than they were cut from",
+                    Path.Combine(model.Folder, "preprocessor_config.json"));
+            }
+
             var image = preprocessor.Preprocess(imagePath);
             var pixels = tensor(image.Pixels).reshape(image.Count, 3, image.Height, image.Width);
             var (f, c) = model.EncodeImage(pixels, image.ImageHeight, image.ImageWidth);
