@@ -3,7 +3,7 @@ using DopCompiler.Model.Native;
 
 namespace DopCompiler.Bench;
 
-/// <summary>Dispatches <c>prefill</c>, <c>search-cost</c>, <c>time-model</c>, <c>baselines</c> and <c>interleave-scale</c>.</summary>
+/// <summary>Dispatches <c>prefill</c>, <c>search-cost</c>, <c>time-model</c>, <c>baselines</c>, <c>interleave-scale</c> and <c>anyres-tokens</c>.</summary>
 public static class BenchmarkCommands
 {
     public static int Run(string[] args)
@@ -38,6 +38,9 @@ public static class BenchmarkCommands
             case "interleave-scale":
                 InterleaveScaleBenchmark.Run(options);
                 return 0;
+            case "anyres-tokens":
+                AnyresTokensBenchmark.Run(options);
+                return 0;
             default:
                 Console.WriteLine("""
                     usage: dotnet run -c Release --project bench/DopCompiler.Bench -- <benchmark> [--key value ...]
@@ -62,6 +65,8 @@ public static class BenchmarkCommands
                       interleave-scale  random-weight llava-interleave-qwen-0.5b at real size (BF16 shards written to
                                    /tmp once): load time, peak RSS, 760-token prefill, search-time estimate
                                    --folder <dir> --rounds 3
+                      anyres-tokens  LLaVA-v1.6-7B image-token counts per photo size and the managed anyres
+                                   preprocessing time (no weights)  --rounds 3
                     """);
                 return command == "help" ? 0 : 2;
         }
