@@ -105,6 +105,22 @@ public sealed class LlavaNextTests
         Assert.NotEqual(config.AnyresImageTokens(20, 56), config.AnyresImageTokens(60, 22));
     }
 
+    [Fact]
+    public void TiesGoToTheFirstPinpointListed()
+    {
+        // A square image fits 28×56 and 56×28 with the same effective resolution and the same waste: the first listed
+        // wins (select_best_resolution replaces only on strictly less waste), so the list's order decides the grid.
+        using var folder = new TempFolder();
+        TinyLlavaCheckpoint.Write(folder.Path, Next);
+        Assert.Equal((1, 2), ModelConfigReader.Read(folder.Path).AnyresGrid(28, 28));
+        using var swapped = new TempFolder();
+        TinyLlavaCheckpoint.Write(swapped.Path, Next with { GridPinpoints = [(56, 28), (28, 56), (56, 56), (84, 28), (28, 84)] });
+        Assert.Equal((2, 1), ModelConfigReader.Read(swapped.Path).AnyresGrid(28, 28));
+        // Unpadding keeps the same 4 × 4 patches of either grid (tiles side by side or stacked), and the count follows
+        // the HF formula under each list.
+        Assert.Equal(HfNumberOfFeatures(28, 28, 28, 7, [(56, 28), (28, 56)]), ModelConfigReader.Read(swapped.Path).AnyresImageTokens(28, 28));
+    }
+
     [Theory]
     [MemberData(nameof(ImageSizes))]
     public void LogitsAndGreedyTokensMatchTheFloat64Reference(int height, int width)
