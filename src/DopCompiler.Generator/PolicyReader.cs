@@ -158,6 +158,7 @@ namespace DopCompiler.Generator
                 ImageRanking = imageKey?.Ranking,
                 Variants = new EquatableArray<VariantSpec>((document.Variants ?? new List<PolicyVariant>()).Select(v => new VariantSpec(
                     v.Name, DopConventions.PascalCase(v.Name), Depths(v.Depths), Layers(v.Layers), BudgetOf(v.Budget, v.Flops, v.Divergence)))),
+                Precision = document.Precision,
             };
         }
 

@@ -45,9 +45,6 @@ public static class DiagnosticCodes
     /// <summary><c>dop solve</c> found no cached curves for the spec.</summary>
     public const string NoCachedCurves = "DOP042";
 
-    /// <summary>(warning) <c>precision: fp32|bf16</c> is not passed to the generated class yet (it follows the machine's probe).</summary>
-    public const string SettingNotUsed = "DOP044";
-
     /// <summary><c>grid.n_v</c> cannot be searched for this model or these groups.</summary>
     public const string TokenCountGrid = "DOP045";
 

@@ -49,7 +49,7 @@ namespace DopCompiler.Policy
         [DataMember(Name = "output", EmitDefaultValue = false)] public PolicyOutput? Output { get; set; }
 
         /// <summary>
-        /// The coded warnings the search reported (DOP041, DOP044, ...), sorted by code: the tool repeats them whenever it
+        /// The coded warnings the search reported (DOP041, ...), sorted by code: the tool repeats them whenever it
         /// finds this policy up to date, so warnings-as-errors keeps failing a build until the cause is fixed.
         /// </summary>
         [DataMember(Name = "warnings", EmitDefaultValue = false)] public List<PolicyWarning>? Warnings { get; set; }
@@ -93,8 +93,15 @@ namespace DopCompiler.Policy
                 Curves = Curves,
                 Output = Output,
                 Warnings = Warnings,
+                Precision = Precision,
             };
         }
+
+        /// <summary>
+        /// The spec's forced <c>precision</c> (<c>fp32</c> or <c>bf16</c>), which the generated class computes in; absent for
+        /// <c>auto</c> (the class follows the machine's probe). Schema version 4.
+        /// </summary>
+        [DataMember(Name = "precision", EmitDefaultValue = false)] public string? Precision { get; set; }
     }
 
     [DataContract]

@@ -27,6 +27,9 @@ namespace DopCompiler.Policy
         /// <summary>A group's <c>ranking</c> is a word this DopCompiler does not know.</summary>
         UnknownRanking,
 
+        /// <summary>The top-level <c>precision</c> is neither <c>fp32</c> nor <c>bf16</c>.</summary>
+        UnknownPrecision,
+
         /// <summary>The <c>layers</c> table does not have one entry per model layer.</summary>
         InconsistentLayers,
     }

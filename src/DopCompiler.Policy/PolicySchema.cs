@@ -15,13 +15,21 @@ namespace DopCompiler.Policy
         /// <see cref="OldestReadable"/>..<see cref="Version"/> with a clear message. Version 2 added the optional group
         /// field <c>ranking</c> (<c>spread</c>): a version-1 reader would silently take [CLS] order instead. Version 3 added
         /// <c>variants</c> (several named budgets): a version-2 reader would silently generate the first variant alone.
+        /// Version 4 added the optional top-level <c>precision</c> (<c>fp32</c>|<c>bf16</c>): an older reader would silently
+        /// follow the machine's probe.
         /// </summary>
-        public const int Version = 3;
+        public const int Version = 4;
+
+        /// <summary>The values of the top-level <c>precision</c> field (absent = <c>auto</c>, the machine's probe).</summary>
+        public const string Fp32Precision = "fp32";
+
+        /// <inheritdoc cref="Fp32Precision"/>
+        public const string Bf16Precision = "bf16";
 
         /// <summary>The one value of a group's <c>ranking</c> field (absent = the vision encoder's [CLS] attention order).</summary>
         public const string SpreadRanking = "spread";
 
-        /// <summary>The oldest version readers accept: a version-1 file is a version-2 file without <c>ranking</c>.</summary>
+        /// <summary>The oldest version readers accept: a version-1 file is a version-2 file without <c>ranking</c>, and so on: each newer version only adds optional fields.</summary>
         public const int OldestReadable = 1;
 
         /// <summary>
@@ -30,9 +38,17 @@ namespace DopCompiler.Policy
         /// </summary>
         public static int VersionFor(System.Collections.Generic.IEnumerable<PolicyGroup> groups) => VersionFor(groups, false);
 
-        /// <summary><see cref="VersionFor(System.Collections.Generic.IEnumerable{PolicyGroup})"/>, and 3 for a file with <c>variants</c>.</summary>
-        public static int VersionFor(System.Collections.Generic.IEnumerable<PolicyGroup> groups, bool hasVariants)
+        /// <summary>
+        /// <see cref="VersionFor(System.Collections.Generic.IEnumerable{PolicyGroup})"/>, 3 for a file with <c>variants</c>,
+        /// 4 for one with a forced <c>precision</c>.
+        /// </summary>
+        public static int VersionFor(System.Collections.Generic.IEnumerable<PolicyGroup> groups, bool hasVariants, string? precision = null)
         {
+            if (precision != null)
+            {
+                return 4;
+            }
+
             if (hasVariants)
             {
                 return 3;
@@ -138,6 +154,12 @@ namespace DopCompiler.Policy
                         "group '" + group.Name + "' has ranking '" + group.Ranking + "'; only 'spread' (or none, for [CLS] attention) is known",
                         document.SchemaVersion);
                 }
+            }
+
+            if (document.Precision != null && document.Precision != Fp32Precision && document.Precision != Bf16Precision)
+            {
+                return PolicyParseResult.Failure(PolicyParseError.UnknownPrecision, "precision",
+                    "precision is '" + document.Precision + "'; only 'fp32' or 'bf16' (or none, for the machine's probe) is known", document.SchemaVersion);
             }
 
             if (document.Layers.Count != document.Model.NumLayers)

@@ -43,8 +43,14 @@ public abstract class DopCompiledModel : IDisposable
         ArgumentNullException.ThrowIfNull(modelDirectory);
         DopBootstrap.EnsureNativeLoaded();
         Shape = shape;
-        // precision auto: the machine's cached probe result, the same one `dop search`/`dop eval` used on this machine.
+        // DOP_PRECISION in this process first (an operator's choice on this machine), then the spec's forced precision
+        // (the policy's), then for auto the machine's cached probe result, the same one `dop search`/`dop eval` used here.
         PrecisionProbe.TryParse(Environment.GetEnvironmentVariable(PrecisionProbe.OverrideVariable), out var forced);
+        if (forced is null && !PrecisionProbe.TryParse(shape.Precision, out forced))
+        {
+            throw new DopException(DiagnosticCodes.PolicyMismatch, $"the class was generated with precision '{shape.Precision}'; only fp32, bf16 or auto are known");
+        }
+
         Precision = PrecisionProbe.Resolve(forced).Precision;
         Model = LlavaModel.Load(modelDirectory, Precision);
         try
@@ -65,7 +71,8 @@ public abstract class DopCompiledModel : IDisposable
 
     /// <summary>
     /// The dtype of the weight products: bf16 where this machine's probe showed it clearly faster, else fp32
-    /// (<see cref="PrecisionProbe"/>; <c>DOP_PRECISION=fp32|bf16</c> forces it).
+    /// (<see cref="PrecisionProbe"/>), unless the spec forced one (<see cref="DopModelShape.Precision"/>); <c>DOP_PRECISION=fp32|bf16</c>
+    /// in the process overrides both.
     /// </summary>
     public ComputePrecision Precision { get; }
 

@@ -40,6 +40,12 @@ public sealed record DopModelShape
     /// </summary>
     public string ImageRanking { get; init; } = DopCompiler.Model.Pruning.ImageTokenOrder.ClsWord;
 
+    /// <summary>
+    /// The spec's forced precision, <c>fp32</c> or <c>bf16</c> (the policy's <c>precision</c>); null for <c>auto</c>, where
+    /// the class follows the machine's probe. <c>DOP_PRECISION</c> in the app's process overrides either.
+    /// </summary>
+    public string? Precision { get; init; }
+
     /// <summary>Throws <see cref="DopException"/> (DOP006) listing every way <paramref name="config"/> differs from this shape.</summary>
     public void Check(ModelConfig config, string modelDirectory)
     {

@@ -54,8 +54,8 @@ internal sealed record SearchSetup(
         }
         else
         {
-            progress.Warning(DiagnosticCodes.SettingNotUsed, $"precision: {(spec.Precision == PrecisionKind.Bf16 ? "bf16" : "fp32")} is not passed to the generated class yet "
-                + "(it follows the machine's probe, or DOP_PRECISION=fp32|bf16 in its process); the search measures in fp32");
+            // Carried to the generated class through the policy's 'precision' (DOP_PRECISION in the app's process still overrides it).
+            progress.Info($"precision for the generated class: {(spec.Precision == PrecisionKind.Bf16 ? "bf16" : "fp32")} (forced by the spec); the search measures in fp32");
         }
 
         var budget = options.Budget ?? spec.Budget.Value;

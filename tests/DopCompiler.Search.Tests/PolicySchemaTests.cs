@@ -36,6 +36,9 @@ public sealed class PolicySchemaTests
         Assert.Equal(1, PolicySchema.VersionFor(plain));
         plain[0].Ranking = "spread";
         Assert.Equal(2, PolicySchema.VersionFor(plain));
+        // A forced precision needs version 3: an older reader would silently follow the machine's probe.
+        Assert.Equal(4, PolicySchema.VersionFor(plain, hasVariants: false, PolicySchema.Bf16Precision));
+        Assert.Equal(4, PolicySchema.VersionFor(plain, hasVariants: true, PolicySchema.Bf16Precision));
         Assert.True(PolicySchema.IsReadable(1));
         Assert.True(PolicySchema.IsReadable(PolicySchema.Version));
         Assert.False(PolicySchema.IsReadable(0));
@@ -50,6 +53,20 @@ public sealed class PolicySchemaTests
         document.Groups.Add(new PolicyGroup { Name = "image_key", Source = "image_key", Ranking = "random" });
         Assert.Null(PolicySchema.TryParse(PolicySchema.Serialize(document), out var error));
         Assert.Contains("ranking 'random'", error);
+    }
+
+    [Fact]
+    public void AnUnknownPrecisionIsRefusedNotGuessed()
+    {
+        var document = new PolicyDocument { SchemaVersion = PolicySchema.Version, Precision = "fp16" };
+        document.Model.NumLayers = 1;
+        document.Layers.Add(new PolicyLayer());
+        var refused = PolicySchema.TryParse(PolicySchema.Serialize(document));
+        Assert.Equal((PolicyParseError.UnknownPrecision, "precision"), (refused.Error, refused.Location));
+        Assert.Contains("'fp16'", refused.Message);
+        document.Precision = PolicySchema.Bf16Precision;
+        Assert.Equal(PolicySchema.Bf16Precision, PolicySchema.TryParse(PolicySchema.Serialize(document), out var error)!.Precision);
+        Assert.Null(error);
     }
 
     [Theory]

@@ -238,6 +238,12 @@ namespace DopCompiler.Generator.Emit
                 w.Line("ImageRanking = " + SourceWriter.StringLiteral(ranking) + ",");
             }
 
+            if (spec.Precision is string precision)
+            {
+                // Only a forced precision is spelled out, so classes of 'auto' policies read as before (they follow the probe).
+                w.Line("Precision = " + SourceWriter.StringLiteral(precision) + ",");
+            }
+
             w.Line("ModelHash = ModelHash,");
             w.Close(";");
             w.Line();

@@ -41,6 +41,9 @@ namespace DopCompiler.Generator.Model
         /// <see cref="Depths"/>/<see cref="Layers"/>/<see cref="Budget"/>); empty for a single budget, whose class is unchanged.
         /// </summary>
         public EquatableArray<VariantSpec> Variants { get; init; } = EquatableArray<VariantSpec>.Empty;
+
+        /// <summary>The spec's forced precision (<c>fp32</c> or <c>bf16</c>), or null for <c>auto</c> (the machine's probe).</summary>
+        public string? Precision { get; init; }
     }
 
     /// <summary>One variant: its spec name, C# name (<c>fast</c> → <c>Fast</c>) and its own depths, layers and budget figures.</summary>

@@ -98,6 +98,13 @@ public static class PolicyDocumentFactory
             Ranking = g.Source is "image_key" or "image_rest" && g.Ranking != ImageTokenOrder.ClsWord ? g.Ranking : null,
         }).ToList();
         var document = Create(setup.Config, Path.GetFileName(Path.TrimEndingDirectorySeparator(spec.Model)), setup.Inputs.ModelHash, policyGroups, solution.Policy);
+        document.Precision = spec.Precision switch
+        {
+            PrecisionKind.Fp32 => PolicySchema.Fp32Precision,
+            PrecisionKind.Bf16 => PolicySchema.Bf16Precision,
+            _ => null,
+        };
+        document.SchemaVersion = PolicySchema.VersionFor(document.Groups, hasVariants: false, document.Precision);
         document.SpecHash = setup.Inputs.PolicyKey;
         var mask = solution.Policy.ToMask(groups.Select(g => g.Name).ToArray(), entry.Layers);
         var breakdown = flopsModel.Prefill(mask, layout.Sizes, layout.AlwaysKept);
@@ -165,7 +172,8 @@ public static class PolicyDocumentFactory
             .OrderBy(w => w.Code, StringComparer.Ordinal).ThenBy(w => w.Message, StringComparer.Ordinal).ToList();
         return new PolicyDocument
         {
-            SchemaVersion = PolicySchema.VersionFor(first.Groups, hasVariants: true),
+            SchemaVersion = PolicySchema.VersionFor(first.Groups, hasVariants: true, first.Precision),
+            Precision = first.Precision,
             ToolVersion = first.ToolVersion,
             Model = first.Model,
             SpecHash = first.SpecHash,
