@@ -1,159 +1,238 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using DopCompiler.Model.Pruning;
+using DopCompiler.Cli.Reporting;
 using DopCompiler.Policy;
-using DopCompiler.Search;
 using DopCompiler.Search.Document;
-using DopCompiler.Search.Solving;
 
 namespace DopCompiler.Cli;
 
 /// <summary>
-/// One self-contained HTML page for a policy: every divergence curve, the budget/divergence frontier re-solved from the
-/// curves, and a layer × group × module map of what is kept. Hand-written SVG, no script.
+/// One self-contained HTML page for a policy file: the chosen policies, the budget/divergence frontier re-solved from the
+/// curves over the whole reachable range (one line per image-token count, every chosen policy and measured check marked),
+/// the n_v choices, every divergence curve, and per chosen policy a layer × group × module map of what is kept. Plots
+/// are OxyPlot models exported as inline SVG; tables are HTML. No script, no external file.
 /// </summary>
 public static class PolicyReport
 {
-    private static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
+    private const string Style =
+        "body{font-family:Arial,Helvetica,sans-serif;margin:1.5em 2em;max-width:1100px;color:#222}" +
+        "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}h3{font-size:1em}" +
+        "table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}" +
+        "th{background:#f4f4f4}td.l,th.l{text-align:left}p.note{color:#555;font-size:.9em;max-width:900px}" +
+        "table.map td{width:2.6em;padding:0;height:1.25em}table.map td.k{background:#4c9f38}table.map td.p{background:#e8e8e8}" +
+        "table.map td.d{background:#fff;color:#bbb}table.map th{font-weight:normal;font-size:.85em}svg{display:block}";
 
-    public static string Render(PolicyDocument document)
+    public static string Render(PolicyDocument document) => Render(ReportInput.Of(document));
+
+    public static string Render(ReportInput input)
     {
-        var c = CultureInfo.InvariantCulture;
+        var document = input.Document;
+        var frontier = PolicyFrontier.Of(document);
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>DOP policy: ").Append(Encode(document.Model.Name)).Append("</title>")
-            .Append("<style>body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>");
+        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>DOP policy: ").Append(Encode(document.Model.Name))
+            .Append("</title><style>").Append(Style).Append("</style></head><body>");
         html.Append("<h1>DOP policy for ").Append(Encode(document.Model.Name)).Append("</h1>");
-        html.Append(string.Create(c, $"<p>Model hash <code>{Encode(document.Model.Hash)}</code>, {document.Model.NumLayers} decoder layers. Budget {Encode(document.Budget.Kind)} {document.Budget.Asked:0.####} asked, {document.Budget.Reached:0.####} reached; decoder prefill FLOPs {document.Flops.Pruned / 1e9:0.###} of {document.Flops.Unpruned / 1e9:0.###} GFLOPs ({document.Budget.FlopsFraction:0.####}). KL predicted {document.Divergence.PredictedKl:0.######}, measured {(document.Divergence.MeasuredKl < 0 ? "not measured" : document.Divergence.MeasuredKl.ToString("0.######", c))} on {document.Divergence.Samples} samples.</p>"));
-        html.Append("<h2>Depths</h2><table><tr><th>module</th><th>group</th><th>pruned deepest layers</th></tr>");
-        foreach (var d in document.Depths)
+        html.Append(Invariant($"<p>Model hash <code>{Encode(document.Model.Hash)}</code>, {document.Model.NumLayers} decoder layers, unpruned decoder prefill {document.Flops.Unpruned / 1e9:0.###} GFLOPs. KL measured over {document.Divergence.Samples} validation samples ({Encode(document.Divergence.Positions)} positions).</p>"));
+
+        ChosenTable(html, input, frontier);
+        html.Append("<h2>Budget / divergence frontier</h2>");
+        html.Append(ReportPlots.Svg(ReportPlots.Frontier(input, frontier)));
+        html.Append("<p class=\"note\">The solver's best predicted KL (sum of the curves) at each FLOPs budget, re-solved from the curves in this file, from the cheapest reachable policy to the unpruned model. ");
+        if (frontier.Lines.Count > 1)
         {
-            html.Append(string.Create(c, $"<tr><td>{Encode(d.Module)}</td><td>{Encode(d.Group)}</td><td>{d.Depth}</td></tr>"));
+            html.Append("Dashed: the frontier when only n_v image tokens enter the decoder (D(n_v) added); black: the best over those counts, which the search picks from. ");
         }
 
-        html.Append("</table><h2>Divergence curves</h2>").Append(CurvesSvg(document));
-        html.Append("<h2>Budget / divergence frontier</h2>").Append(FrontierSvg(document));
-        html.Append("<h2>What each layer keeps</h2>").Append(LayerMapSvg(document));
+        html.Append("Filled markers: the chosen policies at their predicted KL; open circles: KL measured on the validation set. A policy with nothing pruned has KL 0, off the log scale.");
+        if (document.Budget.Kind == "latency_fraction")
+        {
+            html.Append(" This policy was solved for predicted time; the frontier is priced in FLOPs, so it may sit above the line.");
+        }
+
+        html.Append("</p>");
+        TokenCountTable(html, input, frontier);
+        ChecksTable(html, input);
+        DepthTable(html, input);
+        html.Append("<h2>Divergence curves</h2>");
+        html.Append(ReportPlots.Svg(ReportPlots.Curves(document.Curves, document.Model.NumLayers)));
+        html.Append("<p class=\"note\">Each curve is the KL when only that module of that group is pruned in the deepest layers; dots mark measured depths, the rest is interpolated.</p>");
+        html.Append("<h2>What each layer keeps</h2>");
+        foreach (var chosen in input.Chosen)
+        {
+            if (input.Chosen.Count > 1)
+            {
+                html.Append("<h3>").Append(Encode(chosen.Name)).Append("</h3>");
+            }
+
+            LayerMap(html, chosen.Document);
+        }
+
+        html.Append("<p class=\"note\">Green: runs; grey: pruned; blank: the group has left the sequence (dropped, never read again).</p>");
         html.Append("</body></html>\n");
         return html.ToString();
     }
 
-    private static string CurvesSvg(PolicyDocument document)
+    private static void ChosenTable(StringBuilder html, ReportInput input, FrontierResult frontier)
     {
-        var series = document.Curves.Select(curve => (Label: $"{curve.Module}/{curve.Group}", Points: curve.Kl.Select((kl, depth) => ((double)depth, kl)).ToArray())).ToArray();
-        return LinePlot(series, "pruned deepest layers", "KL", logY: true);
-    }
-
-    private static string FrontierSvg(PolicyDocument document)
-    {
-        var cost = PolicyPricing.FlopsCost(document);
-        var solver = new PolicySolver(cost, PolicyPricing.Curves(document));
-        var unpruned = cost.Of(DepthPolicy.Empty);
-        var points = new List<(double, double)>();
-        for (var fraction = 0.05; fraction <= 1.0001; fraction += 0.05)
+        html.Append("<h2>Chosen ").Append(input.Chosen.Count == 1 ? "policy" : "policies").Append("</h2><table><tr><th class=\"l\">policy</th><th>budget asked</th><th>reached</th><th>FLOPs fraction</th>");
+        var anyTime = input.Chosen.Any(c => c.Document.Time is { UnprunedMilliseconds: > 0 });
+        if (anyTime)
         {
-            var solution = solver.Solve(fraction * unpruned);
-            if (solution.Feasible)
-            {
-                points.Add((solution.Cost / unpruned, solution.PredictedKl));
-            }
+            html.Append("<th>predicted time fraction</th>");
         }
 
-        return LinePlot([("predicted KL at budget", points.ToArray())], "FLOPs fraction", "KL", logY: true,
-            marker: (document.Budget.FlopsFraction, document.Divergence.PredictedKl));
+        html.Append("<th>image tokens kept (n_v)</th><th>predicted KL</th><th>measured KL</th><th>accuracy</th></tr>");
+        foreach (var chosen in input.Chosen)
+        {
+            var d = chosen.Document;
+            html.Append("<tr><td class=\"l\">").Append(Encode(chosen.Name)).Append("</td><td>").Append(Encode(d.Budget.Kind)).Append(' ').Append(PlotLabels.Significant(d.Budget.Asked, 4))
+                .Append("</td><td>").Append(PlotLabels.Significant(d.Budget.Reached, 4)).Append("</td><td>").Append(PlotLabels.Significant(d.Budget.FlopsFraction, 4)).Append("</td>");
+            if (anyTime)
+            {
+                html.Append("<td>").Append(d.Time is { UnprunedMilliseconds: > 0 } t ? PlotLabels.Significant(t.PredictedMilliseconds / t.UnprunedMilliseconds, 4) : "—").Append("</td>");
+            }
+
+            var kept = PolicyFrontier.KeptImageTokens(d);
+            html.Append("<td>").Append(frontier.ImageTokens > 0 ? (kept >= frontier.ImageTokens ? Invariant($"all {kept}") : Invariant($"{kept} of {frontier.ImageTokens}")) : "—").Append("</td>")
+                .Append("<td>").Append(PlotLabels.Significant(d.Divergence.PredictedKl)).Append("</td>")
+                .Append("<td>").Append(d.Divergence.MeasuredKl < 0 ? "not measured" : PlotLabels.Significant(d.Divergence.MeasuredKl)).Append("</td>")
+                .Append("<td>").Append(chosen.Accuracy is { } a ? Invariant($"{a * 100:0.0}%") : "not measured").Append("</td></tr>");
+        }
+
+        html.Append("</table>");
     }
 
-    private static string LayerMapSvg(PolicyDocument document)
+    /// <summary>The n_v choices: per image-token count, its own divergence, its cheapest policy, and its best KL at each chosen policy's cost.</summary>
+    private static void TokenCountTable(StringBuilder html, ReportInput input, FrontierResult frontier)
     {
-        const int cell = 18;
+        if (frontier.ImageTokens <= 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Image tokens kept (n_v choices)</h2>");
+        if (frontier.Lines.Count == 1)
+        {
+            html.Append("<p class=\"note\">n_v was not searched (no <code>grid.n_v</code> in the spec): all image tokens enter the decoder.</p>");
+            return;
+        }
+
+        html.Append("<table><tr><th>image tokens kept</th><th>D(n_v)</th><th>cheapest FLOPs fraction</th>");
+        foreach (var chosen in input.Chosen)
+        {
+            html.Append("<th>predicted KL at ").Append(PlotLabels.Significant(chosen.Document.Budget.FlopsFraction)).Append(" (").Append(Encode(chosen.Name)).Append(")</th>");
+        }
+
+        html.Append("</tr>");
+        foreach (var line in frontier.Lines)
+        {
+            html.Append("<tr><td>").Append(Encode(ReportPlots.CountLabel(line.KeptImageTokens, frontier.ImageTokens))).Append("</td><td>").Append(PlotLabels.Significant(line.CountKl))
+                .Append("</td><td>").Append(line.Points.Count > 0 ? PlotLabels.Significant(line.Points[0].FlopsFraction) : "—").Append("</td>");
+            foreach (var chosen in input.Chosen)
+            {
+                var kept = PolicyFrontier.KeptImageTokens(chosen.Document) == line.KeptImageTokens;
+                var best = line.Points.LastOrDefault(p => p.FlopsFraction <= chosen.Document.Budget.FlopsFraction + 1e-9);
+                html.Append(kept ? "<td><b>" : "<td>").Append(best is null ? "out of reach" : PlotLabels.Significant(best.PredictedKl)).Append(kept ? " (chosen)</b></td>" : "</td>");
+            }
+
+            html.Append("</tr>");
+        }
+
+        html.Append("</table>");
+        if (input.Document.TokenCounts is null)
+        {
+            html.Append("<p class=\"note\">This policy file does not record D(n_v) for the other counts on the grid (written before <code>token_counts</code>); only all tokens and the chosen count are shown.</p>");
+        }
+    }
+
+    private static void ChecksTable(StringBuilder html, ReportInput input)
+    {
+        if (input.Checks.Count == 0)
+        {
+            html.Append("<p class=\"note\">No policy's KL was measured on the validation set.</p>");
+            return;
+        }
+
+        html.Append("<h2>Measured checks</h2><table><tr><th class=\"l\">policy</th><th>FLOPs fraction</th><th>predicted KL</th><th>measured KL</th><th>measured / predicted</th><th>accuracy</th></tr>");
+        foreach (var check in input.Checks)
+        {
+            html.Append("<tr><td class=\"l\">").Append(Encode(check.Label)).Append("</td><td>").Append(PlotLabels.Significant(check.FlopsFraction))
+                .Append("</td><td>").Append(PlotLabels.Significant(check.PredictedKl)).Append("</td><td>").Append(PlotLabels.Significant(check.MeasuredKl))
+                .Append("</td><td>").Append(check.PredictedKl > 0 ? PlotLabels.Significant(check.MeasuredKl / check.PredictedKl) : "—")
+                .Append("</td><td>").Append(check.Accuracy is { } a ? Invariant($"{a * 100:0.0}%") : "not measured").Append("</td></tr>");
+        }
+
+        html.Append("</table>");
+    }
+
+    private static void DepthTable(StringBuilder html, ReportInput input)
+    {
+        html.Append("<h2>Depths</h2><table><tr><th class=\"l\">module</th><th class=\"l\">group</th>");
+        foreach (var chosen in input.Chosen)
+        {
+            html.Append("<th>deepest layers pruned").Append(input.Chosen.Count > 1 ? " (" + Encode(chosen.Name) + ")" : "").Append("</th>");
+        }
+
+        html.Append("</tr>");
+        var keys = input.Chosen.SelectMany(c => c.Document.Depths.Select(d => (d.Module, d.Group))).Distinct().ToArray();
+        foreach (var (module, group) in keys)
+        {
+            html.Append("<tr><td class=\"l\">").Append(Encode(module)).Append("</td><td class=\"l\">").Append(Encode(group)).Append("</td>");
+            foreach (var chosen in input.Chosen)
+            {
+                var depth = chosen.Document.Depths.FirstOrDefault(d => d.Module == module && d.Group == group)?.Depth ?? 0;
+                html.Append("<td>").Append(depth.ToString(CultureInfo.InvariantCulture)).Append("</td>");
+            }
+
+            html.Append("</tr>");
+        }
+
+        html.Append("</table>");
+    }
+
+    /// <summary>
+    /// An HTML table (readable horizontal headers: the group over its attention and MLP columns) with one row per layer; each
+    /// cell says in its title what runs there.
+    /// </summary>
+    private static void LayerMap(StringBuilder html, PolicyDocument document)
+    {
         var groups = document.Groups.Select(g => g.Name).ToArray();
-        var columns = groups.Length * 2;
-        var width = 120 + (columns * cell) + 20;
-        var height = 40 + (document.Layers.Count * cell) + 20;
-        var svg = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-size=\"11\">"));
-        for (var g = 0; g < groups.Length; g++)
+        html.Append("<table class=\"map\"><tr><th rowspan=\"2\">layer</th>");
+        foreach (var group in groups)
         {
-            foreach (var (module, offset) in new[] { ("attn", 0), ("mlp", 1) })
-            {
-                var x = 120 + (((g * 2) + offset) * cell);
-                svg.Append(string.Create(CultureInfo.InvariantCulture, $"<text x=\"{x + 2}\" y=\"30\" transform=\"rotate(-45 {x + 2} 30)\">{Encode(groups[g])} {module}</text>"));
-            }
+            html.Append("<th colspan=\"2\">").Append(Encode(group)).Append("</th>");
         }
 
+        html.Append("</tr><tr>");
+        foreach (var _ in groups)
+        {
+            html.Append("<th>attn</th><th>MLP</th>");
+        }
+
+        html.Append("</tr>");
+        var gone = new HashSet<string>(StringComparer.Ordinal);
         foreach (var layer in document.Layers)
         {
-            var y = 40 + (layer.Layer * cell);
-            svg.Append(string.Create(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{y + 13}\">layer {layer.Layer}</text>"));
-            for (var g = 0; g < groups.Length; g++)
+            gone.UnionWith(layer.Dropped);
+            html.Append("<tr><th>").Append(layer.Layer.ToString(CultureInfo.InvariantCulture)).Append("</th>");
+            foreach (var group in groups)
             {
-                var kept = new[] { layer.Attention.Contains(groups[g]), layer.Mlp.Contains(groups[g]) };
-                for (var m = 0; m < 2; m++)
+                foreach (var (module, runs) in new[] { ("attention", layer.Attention.Contains(group)), ("MLP", layer.Mlp.Contains(group)) })
                 {
-                    var x = 120 + (((g * 2) + m) * cell);
-                    svg.Append(string.Create(CultureInfo.InvariantCulture,
-                        $"<rect x=\"{x}\" y=\"{y}\" width=\"{cell - 2}\" height=\"{cell - 2}\" fill=\"{(kept[m] ? "#4c9f38" : "#eeeeee")}\"><title>layer {layer.Layer} {Encode(groups[g])} {(m == 0 ? "attention" : "MLP")}: {(kept[m] ? "kept" : "pruned")}</title></rect>"));
+                    var (css, state) = gone.Contains(group) ? ("d", "dropped") : runs ? ("k", "runs") : ("p", "pruned");
+                    html.Append("<td class=\"").Append(css).Append("\" title=\"layer ").Append(layer.Layer.ToString(CultureInfo.InvariantCulture)).Append(' ')
+                        .Append(Encode(group)).Append(' ').Append(module).Append(": ").Append(state).Append("\"></td>");
                 }
             }
+
+            html.Append("</tr>");
         }
 
-        return svg.Append("</svg><p>Green: kept; grey: pruned.</p>").ToString();
+        html.Append("</table>");
     }
 
-    private static string LinePlot(IReadOnlyList<(string Label, (double X, double Y)[] Points)> series, string xLabel, string yLabel, bool logY,
-        (double X, double Y)? marker = null)
-    {
-        const int width = 640, height = 360, left = 70, right = 180, top = 20, bottom = 50;
-        var all = series.SelectMany(s => s.Points).ToArray();
-        if (all.Length == 0)
-        {
-            return "<p>(no data)</p>";
-        }
-
-        var floor = logY ? Math.Max(1e-6, all.Where(p => p.Y > 0).Select(p => p.Y).DefaultIfEmpty(1e-6).Min()) : 0;
-        double Ty(double y) => logY ? Math.Log10(Math.Max(y, floor)) : y;
-        double minX = all.Min(p => p.X), maxX = all.Max(p => p.X);
-        double minY = all.Min(p => Ty(p.Y)), maxY = all.Max(p => Ty(p.Y));
-        if (maxX == minX)
-        {
-            maxX = minX + 1;
-        }
-
-        if (maxY == minY)
-        {
-            maxY = minY + 1;
-        }
-
-        double Sx(double x) => left + ((x - minX) / (maxX - minX) * (width - left - right));
-        double Sy(double y) => top + ((1 - ((Ty(y) - minY) / (maxY - minY))) * (height - top - bottom));
-        var c = CultureInfo.InvariantCulture;
-        var svg = new StringBuilder(string.Create(c, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-size=\"11\">"));
-        svg.Append(string.Create(c, $"<rect x=\"{left}\" y=\"{top}\" width=\"{width - left - right}\" height=\"{height - top - bottom}\" fill=\"none\" stroke=\"#999\"/>"));
-        svg.Append(string.Create(c, $"<text x=\"{(left + width - right) / 2}\" y=\"{height - 10}\" text-anchor=\"middle\">{Encode(xLabel)}</text>"));
-        svg.Append(string.Create(c, $"<text x=\"14\" y=\"{(top + height - bottom) / 2}\" transform=\"rotate(-90 14 {(top + height - bottom) / 2})\" text-anchor=\"middle\">{Encode(yLabel)}{(logY ? " (log)" : "")}</text>"));
-        for (var i = 0; i <= 4; i++)
-        {
-            var x = minX + ((maxX - minX) * i / 4);
-            var ty = minY + ((maxY - minY) * i / 4);
-            var y = logY ? Math.Pow(10, ty) : ty;
-            svg.Append(string.Create(c, $"<text x=\"{Sx(x):0.#}\" y=\"{height - bottom + 15}\" text-anchor=\"middle\">{x:0.##}</text>"));
-            svg.Append(string.Create(c, $"<text x=\"{left - 4}\" y=\"{Sy(y) + 4:0.#}\" text-anchor=\"end\">{y:0.###E0}</text>"));
-        }
-
-        for (var s = 0; s < series.Count; s++)
-        {
-            var color = Colors[s % Colors.Length];
-            var path = string.Join(" ", series[s].Points.Select((p, i) => string.Create(c, $"{(i == 0 ? "M" : "L")}{Sx(p.X):0.##},{Sy(p.Y):0.##}")));
-            svg.Append(string.Create(c, $"<path d=\"{path}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>"));
-            svg.Append(string.Create(c, $"<text x=\"{width - right + 10}\" y=\"{top + 14 + (s * 16)}\" fill=\"{color}\">{Encode(series[s].Label)}</text>"));
-        }
-
-        if (marker is { } m)
-        {
-            svg.Append(string.Create(c, $"<circle cx=\"{Sx(m.X):0.##}\" cy=\"{Sy(m.Y):0.##}\" r=\"5\" fill=\"none\" stroke=\"#000\" stroke-width=\"2\"><title>chosen policy</title></circle>"));
-        }
-
-        return svg.Append("</svg>").ToString();
-    }
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DopCompiler.Cli.Reporting;
 using DopCompiler.Inputs.Diagnostics;
 using DopCompiler.Model;
 using DopCompiler.Policy;
@@ -234,7 +235,8 @@ public static class SearchCommand
         var reportPath = ReportPathFor(outPath);
         if (changed || !File.Exists(reportPath))
         {
-            WriteReport(reportPath, outcome.Document);
+            // The random policies' checks (--random-policies) exist only in this run: the report is the place they are kept.
+            WriteReport(reportPath, ReportInput.Of(outcome.Document, outcome.Checks.Skip(1)));
         }
 
         var d = outcome.Document;
@@ -307,10 +309,12 @@ public static class SearchCommand
     /// <summary><c>x.policy.json</c> → <c>x.policy.html</c>: the report sits beside its policy.</summary>
     public static string ReportPathFor(string policyPath) => Path.ChangeExtension(policyPath, ".html");
 
-    public static void WriteReport(string path, PolicyDocument document)
+    public static void WriteReport(string path, PolicyDocument document) => WriteReport(path, ReportInput.Of(document));
+
+    public static void WriteReport(string path, ReportInput input)
     {
         var temp = path + ".tmp";
-        File.WriteAllText(temp, PolicyReport.Render(document));
+        File.WriteAllText(temp, PolicyReport.Render(input));
         File.Move(temp, path, overwrite: true);
     }
 

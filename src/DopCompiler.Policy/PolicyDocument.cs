@@ -42,6 +42,13 @@ namespace DopCompiler.Policy
         [DataMember(Name = "curves")] public List<PolicyCurve> Curves { get; set; } = new List<PolicyCurve>();
 
         /// <summary>
+        /// The image-token count curve D(n_v) when the spec searched <c>grid.n_v</c>: what each count on the grid would have
+        /// cost in divergence, so a report can show the n_v choices the solver weighed. Informative only (nothing generated
+        /// reads it); null (absent) when n_v was not searched, so such files are byte-identical to before.
+        /// </summary>
+        [DataMember(Name = "token_counts", EmitDefaultValue = false)] public PolicyTokenCounts? TokenCounts { get; set; }
+
+        /// <summary>
         /// The generated class's names as the tool's spec parser resolved them (<c>output.class_name</c> /
         /// <c>output.namespace</c> and their defaults). The build reads them from here, so one parser decides. Absent in
         /// files written before this field existed (readers then fall back to the spec file name and <c>DopGenerated</c>).
@@ -246,6 +253,22 @@ namespace DopCompiler.Policy
 
         /// <summary>Identity of the machine the time model was fitted on.</summary>
         [DataMember(Name = "machine")] public string Machine { get; set; } = "";
+    }
+
+    [DataContract]
+    public sealed class PolicyTokenCounts
+    {
+        /// <summary>The image group as the spec names it (before the <c>_key</c>/<c>_rest</c> split).</summary>
+        [DataMember(Name = "group")] public string Group { get; set; } = "";
+
+        /// <summary>Image tokens per image when all are kept (D = 0 there).</summary>
+        [DataMember(Name = "image_tokens")] public int ImageTokens { get; set; }
+
+        /// <summary>The grid's counts, ascending.</summary>
+        [DataMember(Name = "counts")] public List<int> Counts { get; set; } = new List<int>();
+
+        /// <summary>Measured D at each count (same order as <see cref="Counts"/>).</summary>
+        [DataMember(Name = "kl")] public List<double> Kl { get; set; } = new List<double>();
     }
 
     [DataContract]

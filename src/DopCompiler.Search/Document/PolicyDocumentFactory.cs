@@ -148,6 +148,18 @@ public static class PolicyDocumentFactory
             .OrderBy(c => c.Module, StringComparer.Ordinal).ThenBy(c => c.Group, StringComparer.Ordinal)
             .Select(c => new PolicyCurve { Module = c.Module, Group = c.Group, Kl = c.Kl.ToList(), MeasuredDepths = c.MeasuredDepths.ToList() })
             .ToList();
+        if (entry.TokenCounts is { } counts)
+        {
+            var order = Enumerable.Range(0, counts.Counts.Length).OrderBy(i => counts.Counts[i]).ToArray();
+            document.TokenCounts = new PolicyTokenCounts
+            {
+                Group = counts.Group,
+                ImageTokens = counts.ImageTokens,
+                Counts = order.Select(i => counts.Counts[i]).ToList(),
+                Kl = order.Select(i => counts.Kl[i]).ToList(),
+            };
+        }
+
         return document;
     }
 

@@ -1,0 +1,172 @@
+using DopCompiler.Model.Pruning;
+using DopCompiler.Policy;
+using DopCompiler.Search.Curves;
+using DopCompiler.Search.Solving;
+
+namespace DopCompiler.Search.Document;
+
+/// <summary>
+/// The budget/divergence frontier of a policy file, re-solved from its curves without the model: for each image-token
+/// count the file knows the divergence of (all tokens; the chosen count; every <c>grid.n_v</c> count when the file
+/// carries <c>token_counts</c>), the solver's best predicted KL at budgets swept from that count's cheapest policy to
+/// the unpruned model, priced in decoder FLOPs at the file's mean layout. The search solves the same problems
+/// (<see cref="SolvePhase"/>), so the chosen policy lies on its count's line (for a FLOPs budget).
+/// </summary>
+public static class PolicyFrontier
+{
+    /// <summary>Budgets tried per image-token count: the frontier is a step function and each step found is a real policy.</summary>
+    public const int BudgetsPerCount = 48;
+
+    /// <summary>
+    /// Every line, ascending by kept image tokens (the full count last). A split file (an n_v choice: groups
+    /// <c>image_key</c>/<c>image_rest</c>) is solved as the search solved it, over the unsplit groups with the image group
+    /// scaled to each count: re-solving the split groups themselves would leave the dropped tokens unpruned and the
+    /// frontier far above the chosen policy's cost.
+    /// </summary>
+    public static FrontierResult Of(PolicyDocument document)
+    {
+        var problem = BaseProblem.Of(document);
+        var unpruned = new PolicyCost(problem.CostModel, problem.Layout, problem.Layers).Of(DepthPolicy.Empty);
+        var counts = problem.KnownCounts(document);
+        var lines = counts.Select(c => Line(problem, c.Count, c.Kl, unpruned)).ToArray();
+        return new FrontierResult(lines, Envelope(lines.SelectMany(l => l.Points)), problem.ImageTokens);
+    }
+
+    /// <summary>
+    /// The image tokens a (variant) document keeps before the decoder: the <c>image_key</c> share of the image tokens for
+    /// a split file, else all of them (0 when the model has no image group).
+    /// </summary>
+    public static int KeptImageTokens(PolicyDocument document) => BaseProblem.Of(document).ChosenCount;
+
+    private static FrontierLine Line(BaseProblem problem, int count, double countKl, double unpruned)
+    {
+        var layout = problem.ImageTokens > 0 ? ImageTokenSplit.ScaledLayout(problem.Layout, count, problem.ImageTokens) : problem.Layout;
+        var cost = new PolicyCost(problem.CostModel, layout, problem.Layers);
+        var solver = new PolicySolver(cost, problem.Curves);
+        // Nothing fits a zero budget: the solver then answers with the cheapest policy there is.
+        var cheapest = solver.Solve(0).Cost;
+        var dearest = cost.Of(DepthPolicy.Empty);
+        var found = new List<FrontierPoint>();
+        for (var i = 0; i < BudgetsPerCount; i++)
+        {
+            var budget = cheapest + ((dearest - cheapest) * i / (BudgetsPerCount - 1));
+            var solution = solver.Solve(budget);
+            if (solution.Feasible)
+            {
+                found.Add(new FrontierPoint(solution.Cost / unpruned, solution.PredictedKl + countKl));
+            }
+        }
+
+        return new FrontierLine(count, countKl, Envelope(found));
+    }
+
+    /// <summary>The points no other point beats in both cost and divergence, ascending by cost (so descending by divergence).</summary>
+    private static IReadOnlyList<FrontierPoint> Envelope(IEnumerable<FrontierPoint> points)
+    {
+        var result = new List<FrontierPoint>();
+        foreach (var point in points.OrderBy(p => p.PredictedKl).ThenBy(p => p.FlopsFraction))
+        {
+            if (result.Count == 0 || point.FlopsFraction < result[^1].FlopsFraction - 1e-12)
+            {
+                result.Add(point);
+            }
+        }
+
+        result.Reverse();
+        return result;
+    }
+
+    /// <summary>The unsplit problem a file was solved as: groups, mean layout, curves, and what is known of n_v.</summary>
+    private sealed record BaseProblem(MeanLayout Layout, IReadOnlyList<DivergenceCurve> Curves, ILayerCostModel CostModel, int Layers,
+        int ImageTokens, string ImageGroup, int ChosenCount)
+    {
+        public static BaseProblem Of(PolicyDocument document)
+        {
+            var groups = GroupDefinition.Of(document);
+            var sizes = document.Groups.Select(g => g.MeanTokens).ToList();
+            var always = document.Groups.Select(g => g.MeanAlwaysKept).ToList();
+            var definitions = groups.ToList();
+            var curves = PolicyPricing.Curves(document).ToList();
+            var imageTokens = document.Model.ImageTokens;
+            var key = document.Groups.FindIndex(g => g.Source == "image_key");
+            var rest = document.Groups.FindIndex(g => g.Source == "image_rest");
+            string image;
+            int chosen;
+            if (key >= 0 && rest >= 0)
+            {
+                // Undo ImageTokenSplit: one image group of both halves' tokens, which takes the key group's curves.
+                var keyGroup = document.Groups[key];
+                image = keyGroup.Name.EndsWith("_key", StringComparison.Ordinal) ? keyGroup.Name[..^4] : keyGroup.Name;
+                chosen = (int)Math.Round(keyGroup.ImageFraction * imageTokens);
+                var merged = new GroupDefinition(image, "image", true, 0, groups[key].Ranking);
+                var size = sizes[key] + sizes[rest];
+                var kept = always[key] + always[rest];
+                foreach (var index in new[] { key, rest }.OrderDescending())
+                {
+                    definitions.RemoveAt(index);
+                    sizes.RemoveAt(index);
+                    always.RemoveAt(index);
+                }
+
+                var at = Math.Min(key, rest);
+                definitions.Insert(at, merged);
+                sizes.Insert(at, size);
+                always.Insert(at, kept);
+                curves = curves.Where(c => c.Group != document.Groups[rest].Name)
+                    .Select(c => c.Group == keyGroup.Name ? c with { Group = image } : c).ToList();
+            }
+            else
+            {
+                var plain = document.Groups.FindIndex(g => g.Source == "image");
+                image = plain >= 0 ? document.Groups[plain].Name : "";
+                chosen = plain >= 0 ? imageTokens : 0;
+                imageTokens = plain >= 0 ? imageTokens : 0;
+            }
+
+            var cost = PolicyPricing.FlopsCost(document);
+            return new BaseProblem(new MeanLayout(definitions, [.. sizes], [.. always]), curves, cost.Model, document.Model.NumLayers,
+                imageTokens, image, chosen);
+        }
+
+        /// <summary>
+        /// (count, D(count)) for every count whose divergence is known: the full count (D = 0), the file's own count (D is
+        /// what its predicted KL holds beyond the depth curves) and the grid's counts when the file carries them.
+        /// </summary>
+        public IReadOnlyList<(int Count, double Kl)> KnownCounts(PolicyDocument document)
+        {
+            var known = new SortedDictionary<int, double>();
+            if (ImageTokens <= 0)
+            {
+                known[0] = 0;
+                return known.Select(k => (k.Key, k.Value)).ToArray();
+            }
+
+            known[ImageTokens] = 0;
+            if (ChosenCount < ImageTokens)
+            {
+                known[ChosenCount] = Math.Max(0, document.Divergence.PredictedKl - DepthKl(document));
+            }
+
+            if (document.TokenCounts is { Counts: { } counts, Kl: { } kl } && counts.Count == kl.Count)
+            {
+                for (var i = 0; i < counts.Count; i++)
+                {
+                    // Informative only: a count off the model's range or a non-finite value is left out, never fatal.
+                    if (counts[i] > 0 && counts[i] < ImageTokens && double.IsFinite(kl[i]) && kl[i] >= 0)
+                    {
+                        known[counts[i]] = kl[i];
+                    }
+                }
+            }
+
+            return known.Select(k => (k.Key, k.Value)).ToArray();
+        }
+
+        /// <summary>Σ of the document's curves at its own depths (the additive prediction without D(n_v)).</summary>
+        private static double DepthKl(PolicyDocument document) => document.Curves.Sum(c =>
+        {
+            var depth = document.Depths.FirstOrDefault(d => d.Module == c.Module && d.Group == c.Group)?.Depth ?? 0;
+            return depth < c.Kl.Count ? c.Kl[depth] : 0;
+        });
+    }
+}

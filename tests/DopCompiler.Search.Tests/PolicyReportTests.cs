@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using DopCompiler.Cli;
+using DopCompiler.Cli.Reporting;
+using DopCompiler.Policy;
+using DopCompiler.Search.Document;
+using OxyPlot.Axes;
+using OxyPlot.Series;
+
+namespace DopCompiler.Search.Tests;
+
+/// <summary>The HTML report's behaviour: what its frontier covers and marks, how it labels, and that it stays script-free.</summary>
+public sealed class PolicyReportTests
+{
+    [Theory]
+    [InlineData(0.2)]
+    [InlineData(0.35)]
+    [InlineData(0.7)]
+    public void Frontier_spans_the_cheapest_policy_to_the_unpruned_model_and_holds_the_chosen_policy(double fraction)
+    {
+        var document = ReportFixture.Chosen(fraction);
+        var frontier = PolicyFrontier.Of(document);
+        var kept = PolicyFrontier.KeptImageTokens(document);
+        var line = Assert.Single(frontier.Lines, l => l.KeptImageTokens == kept);
+
+        // The chosen policy is a point of its own count's line (the search solved the same problem)...
+        var atChosen = line.Points.Last(p => p.FlopsFraction <= document.Budget.FlopsFraction + 1e-9);
+        Assert.Equal(document.Divergence.PredictedKl, atChosen.PredictedKl, 9);
+        // ...and the envelope reaches below it and up to (nearly) the unpruned model.
+        Assert.True(frontier.Envelope[0].FlopsFraction <= document.Budget.FlopsFraction + 1e-9);
+        Assert.True(frontier.Envelope[^1].FlopsFraction > 0.95);
+        Assert.True(frontier.Envelope.Zip(frontier.Envelope.Skip(1)).All(p => p.First.FlopsFraction < p.Second.FlopsFraction && p.First.PredictedKl > p.Second.PredictedKl));
+    }
+
+    [Fact]
+    public void A_split_policy_is_re_solved_with_its_dropped_image_tokens_pruned()
+    {
+        // The bug this fixes: re-solving the split groups left image_rest unpruned, so the frontier started far above the
+        // chosen policy's cost (0.7–0.98 for a policy at 0.136 on the sample model).
+        var document = ReportFixture.Chosen(0.2);
+        Assert.Contains(document.Groups, g => g.Source == "image_rest");
+        var frontier = PolicyFrontier.Of(document);
+        Assert.True(frontier.Envelope[0].FlopsFraction < document.Budget.FlopsFraction);
+    }
+
+    [Theory]
+    [InlineData(0.2)]
+    [InlineData(0.7)]
+    public void Frontier_plot_x_range_covers_the_chosen_policy_the_checks_and_the_cheapest_and_dearest_frontier_points(double fraction)
+    {
+        var document = ReportFixture.Chosen(fraction);
+        var input = ReportInput.Of(document, [new ApproximationCheck("random", 0.9, 0.001, 0.05)]);
+        var frontier = PolicyFrontier.Of(document);
+        var model = ReportPlots.Frontier(input, frontier);
+        ReportPlots.Svg(model); // lays the plot out: the axes' actual ranges are set
+        var x = Assert.Single(model.Axes, a => a.Position == AxisPosition.Bottom);
+        var covered = frontier.Envelope.Select(p => p.FlopsFraction).Append(document.Budget.FlopsFraction).Append(0.05).Append(1.0);
+        Assert.All(covered, v => Assert.InRange(v, x.ActualMinimum, x.ActualMaximum));
+        var y = Assert.Single(model.Axes, a => a.Position == AxisPosition.Left);
+        Assert.All(frontier.Envelope.Where(p => p.PredictedKl > 0).Select(p => p.PredictedKl).Append(document.Divergence.PredictedKl),
+            v => Assert.InRange(v, y.ActualMinimum, y.ActualMaximum));
+    }
+
+    [Fact]
+    public void Every_chosen_policy_has_a_marker_at_its_cost_and_predicted_KL_and_every_check_a_measured_point()
+    {
+        var names = new[] { "fast", "balanced", "exact" };
+        var chosen = new[] { 0.2, 0.4, 0.8 }.Select((f, i) => new ChosenPolicy(names[i], ReportFixture.Chosen(f), 0.9 - (i * 0.1))).ToArray();
+        var checks = chosen.Select(c => new MeasuredCheck(c.Name, c.Document.Budget.FlopsFraction, c.Document.Divergence.PredictedKl, c.Document.Divergence.MeasuredKl, c.Accuracy)).ToArray();
+        var input = new ReportInput(chosen[0].Document, chosen, checks);
+        var model = ReportPlots.Frontier(input, PolicyFrontier.Of(input.Document));
+
+        foreach (var policy in chosen)
+        {
+            var marker = Assert.Single(model.Series.OfType<ScatterSeries>(), s => s.Title == "chosen: " + policy.Name);
+            var point = Assert.Single(marker.Points);
+            Assert.Equal(policy.Document.Budget.FlopsFraction, point.X, 12);
+            Assert.Equal(policy.Document.Divergence.PredictedKl, point.Y, 12);
+        }
+
+        var measured = Assert.Single(model.Series.OfType<ScatterSeries>(), s => s.Title == "measured KL");
+        Assert.Equal(checks.Select(c => (c.FlopsFraction, c.MeasuredKl)), measured.Points.Select(p => (p.X, p.Y)));
+
+        var html = PolicyReport.Render(input);
+        Assert.All(names, n => Assert.Contains(">" + n + "<", html, StringComparison.Ordinal));
+        Assert.Contains("70.0%", html, StringComparison.Ordinal); // the accuracy measured for "exact"
+    }
+
+    [Fact]
+    public void Each_n_v_count_the_file_knows_gets_a_line_and_a_row_and_the_chosen_count_is_marked()
+    {
+        var document = ReportFixture.Chosen(0.2);
+        var frontier = PolicyFrontier.Of(document);
+        Assert.Equal(ReportFixture.TokenCounts.Select(t => t.Count).Append(ReportFixture.ImageTokens), frontier.Lines.Select(l => l.KeptImageTokens));
+        Assert.Equal(ReportFixture.TokenCounts.Select(t => t.Kl).Append(0), frontier.Lines.Select(l => l.CountKl));
+
+        var html = PolicyReport.Render(document);
+        foreach (var (count, _) in ReportFixture.TokenCounts)
+        {
+            Assert.Contains("n_v = " + count.ToString(CultureInfo.InvariantCulture), html, StringComparison.Ordinal);
+        }
+
+        Assert.Single(Regex.Matches(html, @"\(chosen\)</b>"));
+    }
+
+    [Fact]
+    public void Without_token_counts_the_file_still_shows_all_tokens_and_its_own_count()
+    {
+        var document = ReportFixture.Chosen(0.2, recordCounts: false);
+        var kept = PolicyFrontier.KeptImageTokens(document);
+        Assert.True(kept < ReportFixture.ImageTokens);
+        var frontier = PolicyFrontier.Of(document);
+        Assert.Equal(new[] { kept, ReportFixture.ImageTokens }, frontier.Lines.Select(l => l.KeptImageTokens));
+        // The chosen count's D(n_v) is what the predicted KL holds beyond the depth curves.
+        Assert.Equal(ReportFixture.TokenCounts.Single(t => t.Count == kept).Kl, frontier.Lines[0].CountKl, 12);
+    }
+
+    [Theory]
+    [InlineData(0.2, true)]
+    [InlineData(0.5, false)]
+    public void Tick_labels_are_plain_decimals(double fraction, bool searchCounts)
+    {
+        var html = PolicyReport.Render(ReportInput.Of(ReportFixture.Chosen(fraction, searchCounts), [new ApproximationCheck("random", 0.3, 0.0004, 0.5)]));
+        var texts = Regex.Matches(html, @"<text[^>]*>([^<]*)</text>").Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value).Trim()).ToArray();
+        var numbers = texts.Where(t => Regex.IsMatch(t, @"^[-+0-9.eE]+$")).ToArray();
+        Assert.NotEmpty(numbers);
+        Assert.All(numbers, n => Assert.Matches(@"^-?\d+(\.\d+)?$", n));
+        Assert.Contains("0.01", numbers); // a decade tick of the KL axes, written out
+        Assert.DoesNotMatch(@"\d[eE][-+]?\d", string.Join(" ", texts));
+    }
+
+    [Theory]
+    [InlineData(-0.0, "0")]
+    [InlineData(0.001, "0.001")]
+    [InlineData(0.2055, "0.2055")]
+    [InlineData(1e-7, "0.0000001")]
+    [InlineData(12.5, "12.5")]
+    public void Plain_decimal_labels(double value, string expected) => Assert.Equal(expected, PlotLabels.Decimal(value));
+
+    [Fact]
+    public void The_page_is_self_contained_with_no_script()
+    {
+        var html = PolicyReport.Render(ReportInput.Of(ReportFixture.Chosen(0.3)));
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("javascript:", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotMatch(@"\son[a-z]+\s*=", html);
+        Assert.DoesNotMatch(@"\s(src|href)\s*=", html);
+        Assert.Equal(2, Regex.Matches(html, "<svg").Count);
+    }
+
+    [Fact]
+    public void Layer_map_columns_are_labelled_by_group_and_module_and_every_cell_says_what_runs()
+    {
+        var document = ReportFixture.Chosen(0.3);
+        var html = PolicyReport.Render(document);
+        var map = html[html.IndexOf("<table class=\"map\">", StringComparison.Ordinal)..];
+        map = map[..(map.IndexOf("</table>", StringComparison.Ordinal) + 8)];
+        foreach (var group in document.Groups)
+        {
+            Assert.Contains("<th colspan=\"2\">" + group.Name + "</th>", map, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(document.Groups.Count, Regex.Matches(map, "<th>attn</th><th>MLP</th>").Count);
+        Assert.Equal(document.Model.NumLayers * document.Groups.Count * 2, Regex.Matches(map, "<td class=\"[kpd]\" title=\"layer \\d+ ").Count);
+        // image_rest is dropped before layer 0: never shown as running.
+        Assert.DoesNotMatch("image_rest [a-zA-Z]+: runs", map);
+    }
+}
