@@ -21,7 +21,7 @@ public static class PolicyReport
         "table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}" +
         "th{background:#f4f4f4}td.l,th.l{text-align:left}p.note{color:#555;font-size:.9em;max-width:900px}" +
         "table.map td{width:2.6em;padding:0;height:1.25em}table.map td.k{background:#4c9f38}table.map td.p{background:#e8e8e8}" +
-        "table.map td.d{background:#fff;color:#bbb}table.map th{font-weight:normal;font-size:.85em}svg{display:block}";
+        "table.map td.d{background:#fff;color:#bbb}table.map th{font-weight:normal;font-size:.85em;text-align:center}svg{display:block}";
 
     public static string Render(PolicyDocument document) => Render(ReportInput.Of(document));
 
@@ -37,7 +37,7 @@ public static class PolicyReport
 
         ChosenTable(html, input, frontier);
         html.Append("<h2>Budget / divergence frontier</h2>");
-        html.Append(ReportPlots.Svg(ReportPlots.Frontier(input, frontier)));
+        html.Append(ReportPlots.Svg(ReportPlots.Frontier(input, frontier), "frontier-"));
         html.Append("<p class=\"note\">The solver's best predicted KL (sum of the curves) at each FLOPs budget, re-solved from the curves in this file, from the cheapest reachable policy to the unpruned model. ");
         if (frontier.Lines.Count > 1)
         {
@@ -55,7 +55,7 @@ public static class PolicyReport
         ChecksTable(html, input);
         DepthTable(html, input);
         html.Append("<h2>Divergence curves</h2>");
-        html.Append(ReportPlots.Svg(ReportPlots.Curves(document.Curves, document.Model.NumLayers)));
+        html.Append(ReportPlots.Svg(ReportPlots.Curves(document.Curves, document.Model.NumLayers), "curves-"));
         html.Append("<p class=\"note\">Each curve is the KL when only that module of that group is pruned in the deepest layers; dots mark measured depths, the rest is interpolated.</p>");
         html.Append("<h2>What each layer keeps</h2>");
         foreach (var chosen in input.Chosen)

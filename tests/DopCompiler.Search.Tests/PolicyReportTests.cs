@@ -52,7 +52,7 @@ public sealed class PolicyReportTests
         var input = ReportInput.Of(document, [new ApproximationCheck("random", 0.9, 0.001, 0.05)]);
         var frontier = PolicyFrontier.Of(document);
         var model = ReportPlots.Frontier(input, frontier);
-        ReportPlots.Svg(model); // lays the plot out: the axes' actual ranges are set
+        ReportPlots.Svg(model, "t-"); // lays the plot out: the axes' actual ranges are set
         var x = Assert.Single(model.Axes, a => a.Position == AxisPosition.Bottom);
         var covered = frontier.Envelope.Select(p => p.FlopsFraction).Append(document.Budget.FlopsFraction).Append(0.05).Append(1.0);
         Assert.All(covered, v => Assert.InRange(v, x.ActualMinimum, x.ActualMaximum));
@@ -146,6 +146,10 @@ public sealed class PolicyReportTests
         Assert.DoesNotMatch(@"\son[a-z]+\s*=", html);
         Assert.DoesNotMatch(@"\s(src|href)\s*=", html);
         Assert.Equal(2, Regex.Matches(html, "<svg").Count);
+        // Two inline plots: every id once in the page, so each plot clips to its own rectangles.
+        var ids = Regex.Matches(html, "id=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToArray();
+        Assert.NotEmpty(ids);
+        Assert.Equal(ids.Length, ids.Distinct().Count());
     }
 
     [Fact]

@@ -169,8 +169,15 @@ public static class ReportPlots
         return model;
     }
 
-    /// <summary>The model as an inline <c>&lt;svg&gt;</c> element (no XML header), text measured by OxyPlot's own measurer.</summary>
-    public static string Svg(PlotModel model) => SvgExporter.ExportToString(model, Width, Height, isDocument: false);
+    /// <summary>
+    /// The model as an inline <c>&lt;svg&gt;</c> element (no XML header). OxyPlot numbers its clip paths from 1 in every
+    /// export; two plots inline in one page would share the ids, and the second plot would clip to the first one's
+    /// rectangles (its legend vanished), so each plot's ids get <paramref name="idPrefix"/>.
+    /// </summary>
+    public static string Svg(PlotModel model, string idPrefix) =>
+        SvgExporter.ExportToString(model, Width, Height, isDocument: false, new TextMeasurer())
+            .Replace("id=\"clipPath", "id=\"" + idPrefix + "clipPath", StringComparison.Ordinal)
+            .Replace("url(#clipPath", "url(#" + idPrefix + "clipPath", StringComparison.Ordinal);
 
     /// <summary>"n_v = 36" for a count below the full one, "all 144 image tokens" for the full count.</summary>
     public static string CountLabel(int kept, int imageTokens) =>
