@@ -28,7 +28,7 @@ public static class PolicyReport
     public static string Render(ReportInput input)
     {
         var document = input.Document;
-        var frontier = PolicyFrontier.Of(document);
+        var frontier = PolicyFrontier.Of(document, input.Chosen.Select(c => c.Document.Budget.FlopsFraction));
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>DOP policy: ").Append(Encode(document.Model.Name))
             .Append("</title><style>").Append(Style).Append("</style></head><body>");

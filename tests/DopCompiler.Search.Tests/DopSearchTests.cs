@@ -1,5 +1,6 @@
 using DopCompiler.Policy;
 using DopCompiler.Search.Curves;
+using DopCompiler.Search.Document;
 using DopCompiler.Spec;
 using DopCompiler.TestFixtures;
 
@@ -94,6 +95,17 @@ public sealed class DopSearchTests : IDisposable
         Assert.True(forced.Divergence.MeasuredKl > 0);
         Assert.True(forced.Budget.FlopsFraction <= 0.85 + 1e-9);
         Assert.True(forced.Divergence.PredictedKl <= nv.Divergence.PredictedKl + 1e-12);
+
+        // The file records D(n_v) of the whole grid for the report (none without a grid), and the report's frontier,
+        // re-solved from the file alone, has the search's choice as a point of its count's line.
+        Assert.Null(plain.TokenCounts);
+        Assert.Equal([4, 8], nv.TokenCounts!.Counts);
+        Assert.Equal(entry.TokenCounts.Kl, nv.TokenCounts.Kl);
+        var frontier = PolicyFrontier.Of(forced);
+        Assert.Equal([4, 8, 16], frontier.Lines.Select(l => l.KeptImageTokens));
+        var line = frontier.Lines[0];
+        Assert.Equal(forced.Divergence.PredictedKl, line.Points.Last(p => p.FlopsFraction <= forced.Budget.FlopsFraction + 1e-9).PredictedKl, 9);
+        Assert.True(frontier.Envelope[0].FlopsFraction <= forced.Budget.FlopsFraction + 1e-9);
     }
 
     [Fact]

@@ -23,12 +23,18 @@ public static class PolicyFrontier
     /// scaled to each count: re-solving the split groups themselves would leave the dropped tokens unpruned and the
     /// frontier far above the chosen policy's cost.
     /// </summary>
-    public static FrontierResult Of(PolicyDocument document)
+    /// <param name="document">The policy file (for several variants: any one of them; they share groups and curves).</param>
+    /// <param name="chosenFractions">
+    /// FLOPs fractions solved on every line besides the sweep, so each chosen policy's own step is on the plot (the file's
+    /// own fraction is always added).
+    /// </param>
+    public static FrontierResult Of(PolicyDocument document, IEnumerable<double>? chosenFractions = null)
     {
         var problem = BaseProblem.Of(document);
         var unpruned = new PolicyCost(problem.CostModel, problem.Layout, problem.Layers).Of(DepthPolicy.Empty);
         var counts = problem.KnownCounts(document);
-        var lines = counts.Select(c => Line(problem, c.Count, c.Kl, unpruned)).ToArray();
+        var extra = (chosenFractions ?? []).Append(document.Budget.FlopsFraction).Where(f => f > 0 && double.IsFinite(f)).Select(f => f * unpruned).ToArray();
+        var lines = counts.Select(c => Line(problem, c.Count, c.Kl, unpruned, extra)).ToArray();
         return new FrontierResult(lines, Envelope(lines.SelectMany(l => l.Points)), problem.ImageTokens);
     }
 
@@ -38,7 +44,7 @@ public static class PolicyFrontier
     /// </summary>
     public static int KeptImageTokens(PolicyDocument document) => BaseProblem.Of(document).ChosenCount;
 
-    private static FrontierLine Line(BaseProblem problem, int count, double countKl, double unpruned)
+    private static FrontierLine Line(BaseProblem problem, int count, double countKl, double unpruned, double[] extraBudgets)
     {
         var layout = problem.ImageTokens > 0 ? ImageTokenSplit.ScaledLayout(problem.Layout, count, problem.ImageTokens) : problem.Layout;
         var cost = new PolicyCost(problem.CostModel, layout, problem.Layers);
@@ -47,9 +53,10 @@ public static class PolicyFrontier
         var cheapest = solver.Solve(0).Cost;
         var dearest = cost.Of(DepthPolicy.Empty);
         var found = new List<FrontierPoint>();
-        for (var i = 0; i < BudgetsPerCount; i++)
+        var budgets = Enumerable.Range(0, BudgetsPerCount).Select(i => cheapest + ((dearest - cheapest) * i / (BudgetsPerCount - 1)))
+            .Concat(extraBudgets.Where(b => b >= cheapest && b <= dearest));
+        foreach (var budget in budgets)
         {
-            var budget = cheapest + ((dearest - cheapest) * i / (BudgetsPerCount - 1));
             var solution = solver.Solve(budget);
             if (solution.Feasible)
             {
