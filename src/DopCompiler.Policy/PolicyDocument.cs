@@ -98,6 +98,7 @@ namespace DopCompiler.Policy
                 Flops = variant.Flops,
                 Time = variant.Time,
                 Curves = Curves,
+                TokenCounts = TokenCounts,
                 Output = Output,
                 Warnings = Warnings,
                 Precision = Precision,

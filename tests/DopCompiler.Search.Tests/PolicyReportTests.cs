@@ -87,6 +87,21 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
+    public void A_file_with_several_budgets_reports_every_variant_with_its_marker_and_layer_map()
+    {
+        var combined = PolicyDocumentFactory.Combine([("fast", ReportFixture.Chosen(0.2)), ("exact", ReportFixture.Chosen(0.6))]);
+        var read = PolicySchema.TryParse(PolicySchema.Serialize(combined)).Document!; // as written and read back
+        var input = ReportInput.Of(read);
+        Assert.Equal(["fast", "exact"], input.Chosen.Select(c => c.Name));
+        Assert.Equal(combined.Variants!.Select(v => v.Budget.FlopsFraction), input.Chosen.Select(c => c.Document.Budget.FlopsFraction));
+        var model = ReportPlots.Frontier(input, PolicyFrontier.Of(read, input.Chosen.Select(c => c.Document.Budget.FlopsFraction)));
+        Assert.All(input.Chosen, c => Assert.Single(model.Series.OfType<ScatterSeries>(), s => s.Title == "chosen: " + c.Name));
+        var html = PolicyReport.Render(read);
+        Assert.Equal(2, Regex.Matches(html, "<table class=\"map\">").Count);
+        Assert.NotNull(read.VariantDocument("exact")!.TokenCounts); // the n_v grid travels with every variant
+    }
+
+    [Fact]
     public void Each_n_v_count_the_file_knows_gets_a_line_and_a_row_and_the_chosen_count_is_marked()
     {
         var document = ReportFixture.Chosen(0.2);

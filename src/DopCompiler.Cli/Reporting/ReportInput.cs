@@ -10,12 +10,15 @@ namespace DopCompiler.Cli.Reporting;
 public sealed record ReportInput(PolicyDocument Document, IReadOnlyList<ChosenPolicy> Chosen, IReadOnlyList<MeasuredCheck> Checks)
 {
     /// <summary>
-    /// The report of a policy file: its policy (named after the budget), its measured KL as a check where measured, and
-    /// the search's extra checks (<c>--random-policies</c>) when the search itself writes the report.
+    /// The report of a policy file: every variant of a <c>budgets:</c> file (by its name, in spec order) or its one policy
+    /// (named after the budget), each one's measured KL as a check where measured, and the search's extra checks
+    /// (<c>--random-policies</c>) when the search itself writes the report.
     /// </summary>
     public static ReportInput Of(PolicyDocument document, IEnumerable<ApproximationCheck>? extraChecks = null)
     {
-        var chosen = new List<ChosenPolicy> { new(NameOf(document.Budget), document) };
+        var chosen = document.Variants is { Count: > 0 } variants
+            ? variants.Select(v => new ChosenPolicy(v.Name, document.VariantDocument(v.Name)!)).ToList()
+            : [new ChosenPolicy(NameOf(document.Budget), document)];
         var checks = chosen
             .Where(c => c.Document.Divergence.MeasuredKl >= 0)
             .Select(c => new MeasuredCheck(c.Name, c.Document.Budget.FlopsFraction, c.Document.Divergence.PredictedKl, c.Document.Divergence.MeasuredKl, c.Accuracy))

@@ -197,6 +197,7 @@ public static class PolicyDocumentFactory
             Flops = first.Flops,
             Time = first.Time,
             Curves = first.Curves,
+            TokenCounts = first.TokenCounts,
             Output = first.Output,
             Warnings = warnings.Count == 0 ? null : warnings,
             Variants = variants.Select(v => new PolicyVariant
