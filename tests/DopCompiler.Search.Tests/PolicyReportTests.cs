@@ -102,6 +102,24 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
+    public void A_split_policy_file_is_read_by_the_strict_reader_and_reported()
+    {
+        // The reader refused image_key/image_rest sources, so 'dop report' (and eval, trim) failed on every n_v policy.
+        var path = Path.Combine(Path.GetTempPath(), $"dop-report-{Guid.NewGuid():N}.policy.json");
+        try
+        {
+            PolicySchema.WriteAtomically(path, ReportFixture.Chosen(0.2));
+            var read = PolicyFileReader.Read(path);
+            Assert.Contains(read.Groups, g => g.Source == "image_rest");
+            Assert.Contains("n_v = 4", PolicyReport.Render(read), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Each_n_v_count_the_file_knows_gets_a_line_and_a_row_and_the_chosen_count_is_marked()
     {
         var document = ReportFixture.Chosen(0.2);

@@ -107,8 +107,9 @@ public static class ReportPlots
                     Text = chosen.Name,
                     TextPosition = new DataPoint(x, y),
                     TextHorizontalAlignment = HorizontalAlignment.Left,
-                    TextVerticalAlignment = VerticalAlignment.Bottom,
-                    Offset = new ScreenVector(8, -6),
+                    // Right of the marker: the measured KL's circle sits just above or below it.
+                    TextVerticalAlignment = VerticalAlignment.Middle,
+                    Offset = new ScreenVector(12, 0),
                     Stroke = OxyColors.Transparent,
                     Background = OxyColor.FromAColor(200, OxyColors.White),
                     FontWeight = FontWeights.Bold,

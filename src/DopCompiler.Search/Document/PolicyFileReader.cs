@@ -19,7 +19,11 @@ public static class PolicyFileReader
     /// <summary>Policy files are a few hundred kilobytes; a larger file is not one (and is not read into memory).</summary>
     public const long MaxBytes = 64L * 1024 * 1024;
 
-    private static readonly string[] Sources = ["system", "image", "text"];
+    /// <summary>
+    /// The prompt parts a group can come from: the spec's three, and the halves of an image split (<c>cls_split</c> or a
+    /// chosen <c>grid.n_v</c>), which the search writes as <c>image_key</c>/<c>image_rest</c>.
+    /// </summary>
+    private static readonly string[] Sources = ["system", "image", "image_key", "image_rest", "text"];
 
     /// <summary>Reads and checks the document alone (no model): DOP006 on any problem, DOP038 for a pipe or device.</summary>
     public static PolicyDocument Read(string path)
