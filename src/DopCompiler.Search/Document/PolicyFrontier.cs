@@ -14,8 +14,18 @@ namespace DopCompiler.Search.Document;
 /// </summary>
 public static class PolicyFrontier
 {
-    /// <summary>Budgets tried per image-token count: the frontier is a step function and each step found is a real policy.</summary>
+    /// <summary>Budgets tried per image-token count at most: the frontier is a step function and each step found is a real policy.</summary>
     public const int BudgetsPerCount = 48;
+
+    /// <summary>Budgets tried per count at least, however large the model.</summary>
+    public const int MinBudgetsPerCount = 12;
+
+    /// <summary>
+    /// Solver work allowed for the whole sweep, in attention-depth vectors enumerated ((L + 1)^groups per solve): 48 budgets
+    /// × 3 counts of the 8-layer sample with two prunable groups, about a second. A 32-layer model's solve enumerates 13×
+    /// more, so it gets fewer budgets (never under <see cref="MinBudgetsPerCount"/>) and the build's report stays quick.
+    /// </summary>
+    private const double SweepWork = BudgetsPerCount * 3 * 81;
 
     /// <summary>
     /// Every line, ascending by kept image tokens (the full count last). A split file (an n_v choice: groups
@@ -34,7 +44,9 @@ public static class PolicyFrontier
         var unpruned = new PolicyCost(problem.CostModel, problem.Layout, problem.Layers).Of(DepthPolicy.Empty);
         var counts = problem.KnownCounts(document);
         var extra = (chosenFractions ?? []).Append(document.Budget.FlopsFraction).Where(f => f > 0 && double.IsFinite(f)).Select(f => f * unpruned).ToArray();
-        var lines = counts.Select(c => Line(problem, c.Count, c.Kl, unpruned, extra)).ToArray();
+        var perSolve = Math.Pow(problem.Layers + 1, problem.Curves.Where(c => c.Module == PolicyParameter.Attention).Select(c => c.Group).Distinct().Count());
+        var budgets = (int)Math.Clamp(SweepWork / (perSolve * counts.Count), MinBudgetsPerCount, BudgetsPerCount);
+        var lines = counts.Select(c => Line(problem, c.Count, c.Kl, unpruned, extra, budgets)).ToArray();
         return new FrontierResult(lines, Envelope(lines.SelectMany(l => l.Points)), problem.ImageTokens);
     }
 
@@ -44,7 +56,7 @@ public static class PolicyFrontier
     /// </summary>
     public static int KeptImageTokens(PolicyDocument document) => BaseProblem.Of(document).ChosenCount;
 
-    private static FrontierLine Line(BaseProblem problem, int count, double countKl, double unpruned, double[] extraBudgets)
+    private static FrontierLine Line(BaseProblem problem, int count, double countKl, double unpruned, double[] extraBudgets, int sweep)
     {
         var layout = problem.ImageTokens > 0 ? ImageTokenSplit.ScaledLayout(problem.Layout, count, problem.ImageTokens) : problem.Layout;
         var cost = new PolicyCost(problem.CostModel, layout, problem.Layers);
@@ -53,7 +65,7 @@ public static class PolicyFrontier
         var cheapest = solver.Solve(0).Cost;
         var dearest = cost.Of(DepthPolicy.Empty);
         var found = new List<FrontierPoint>();
-        var budgets = Enumerable.Range(0, BudgetsPerCount).Select(i => cheapest + ((dearest - cheapest) * i / (BudgetsPerCount - 1)))
+        var budgets = Enumerable.Range(0, sweep).Select(i => cheapest + ((dearest - cheapest) * i / (sweep - 1)))
             .Concat(extraBudgets.Where(b => b >= cheapest && b <= dearest));
         foreach (var budget in budgets)
         {
