@@ -154,8 +154,8 @@ public static class TinyLlavaCheckpoint
 
     public static string ConfigJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
         {
-          "architectures": ["{{(o.Anyres ? "LlavaNextForConditionalGeneration" : "LlavaForConditionalGeneration")}}"],
-          "model_type": "{{(o.Anyres ? "llava_next" : "llava")}}",{{PinpointsJson(o)}}
+          "architectures": ["{{(o.Onevision ? "LlavaOnevisionForConditionalGeneration" : o.Anyres ? "LlavaNextForConditionalGeneration" : "LlavaForConditionalGeneration")}}"],
+          "model_type": "{{(o.Onevision ? "llava_onevision" : o.Anyres ? "llava_next" : "llava")}}",{{PinpointsJson(o)}}{{(o.Onevision ? $"\n  \"vision_aspect_ratio\": \"{o.VisionAspectRatio}\"," : "")}}
           "image_token_index": {{o.ImageTokenIndex}},
           "projector_hidden_act": "gelu",
           "vision_feature_layer": {{o.VisionFeatureLayer}},
@@ -189,7 +189,7 @@ public static class TinyLlavaCheckpoint
         """);
 
     /// <summary>The image processor config the checkpoint ships: CLIPImageProcessor's or SiglipImageProcessor's.</summary>
-    public static string PreprocessorJson(TinyLlavaOptions o) => o.Anyres ? LlavaNextPreprocessorJson(o) : o.Siglip ? SiglipPreprocessorJson(o) : ClipPreprocessorJson(o);
+    public static string PreprocessorJson(TinyLlavaOptions o) => o.Onevision ? LlavaOnevisionPreprocessorJson(o) : o.Anyres ? LlavaNextPreprocessorJson(o) : o.Siglip ? SiglipPreprocessorJson(o) : ClipPreprocessorJson(o);
 
     /// <summary>llava-v1.6's preprocessor_config.json at the fixture's size: CLIP's keys plus the pinpoints.</summary>
     public static string LlavaNextPreprocessorJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
@@ -208,6 +208,24 @@ public static class TinyLlavaCheckpoint
           "resample": 3,{{PinpointsJson(o)}}
           "image_processor_type": "LlavaNextImageProcessor",
           "processor_class": "LlavaNextProcessor"
+        }
+        """);
+
+    /// <summary>llava-onevision-qwen2's preprocessor_config.json at the fixture's size: SigLIP's keys plus the pinpoints.</summary>
+    public static string LlavaOnevisionPreprocessorJson(TinyLlavaOptions o) => string.Create(CultureInfo.InvariantCulture, $$"""
+        {
+          "do_convert_rgb": true,
+          "do_normalize": true,
+          "do_pad": true,
+          "do_rescale": true,
+          "do_resize": true,
+          "image_mean": [0.5, 0.5, 0.5],
+          "image_std": [0.5, 0.5, 0.5],
+          "rescale_factor": 0.00392156862745098,
+          "resample": 3,{{PinpointsJson(o)}}
+          "size": { "height": {{o.ImageSize}}, "width": {{o.ImageSize}} },
+          "image_processor_type": "LlavaOnevisionImageProcessor",
+          "processor_class": "LlavaOnevisionProcessor"
         }
         """);
 

@@ -61,7 +61,16 @@ public sealed record TinyLlavaOptions
     /// <summary>Mistral's <c>sliding_window</c> (with <see cref="TextType"/> <c>mistral</c>); null writes <c>null</c>.</summary>
     public int? SlidingWindow { get; init; } = 4096;
 
+    /// <summary>
+    /// LLaVA-OneVision's <c>vision_aspect_ratio</c> (e.g. <c>anyres_max_9</c>): set together with <see cref="GridPinpoints"/>,
+    /// the fixture is <c>llava_onevision</c> (a LlavaOnevisionImageProcessor config with size = <see cref="ImageSize"/>,
+    /// no crop); use it with <see cref="VisionType"/> <c>siglip</c> and <see cref="FeatureStrategy"/> <c>full</c>.
+    /// </summary>
+    public string? VisionAspectRatio { get; init; }
+
     public bool Anyres => GridPinpoints is not null;
+
+    public bool Onevision => Anyres && VisionAspectRatio is not null;
 
     public bool Mistral => TextType == "mistral";
 

@@ -57,6 +57,15 @@ public sealed class ImagePreprocessor
     /// </summary>
     public IReadOnlyList<(int Height, int Width)>? GridPinpoints { get; init; }
 
+    /// <summary>
+    /// LlavaOnevisionImageProcessor's tile side, <c>size["height"]</c> (it has no crop); null for LLaVA-NeXT, which tiles
+    /// in <c>crop_size["height"]</c> squares.
+    /// </summary>
+    public int? AnyresTileSide { get; init; }
+
+    /// <summary>The side of the square anyres tiles (<c>divide_to_patches</c>' patch_size).</summary>
+    public int TileSide => AnyresTileSide ?? CropHeight;
+
     /// <summary>LLaVA-NeXT's anyres tiling: <see cref="Preprocess(RgbImage)"/> gives several tiles per image.</summary>
     public bool IsAnyres => GridPinpoints is not null;
 
@@ -120,7 +129,9 @@ public sealed class ImagePreprocessor
         var (newHeight, newWidth) = AnyresGeometry.PatchOutputSize(image.Height, image.Width, best.Height, best.Width);
         var resized = Resampler.Resize(image, newWidth, newHeight, Resample);
         var padded = PadTo(resized, best.Height, best.Width);
-        var tile = CropHeight; // divide_to_patches(padded_image, patch_size=crop_size["height"]): square tiles
+        // divide_to_patches(padded_image, patch_size=crop_size["height"]) for LLaVA-NeXT, patch_size=size_tuple[0]
+        // (size["height"]) for LLaVA-OneVision: square tiles.
+        var tile = TileSide;
         var rows = best.Height / tile;
         var columns = best.Width / tile;
         // get_image_patches: size = (shortest_edge, shortest_edge), or min(height, width) of a height/width size.

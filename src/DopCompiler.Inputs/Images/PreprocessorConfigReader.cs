@@ -49,10 +49,14 @@ internal static class PreprocessorConfigReader
 
             var problems = new List<string>();
             var processorType = root.TryGetProperty("image_processor_type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : null;
-            var siglip = processorType is "SiglipImageProcessor" or "SiglipImageProcessorFast";
+            // LlavaOnevisionImageProcessor (image_processing_llava_onevision.py at huggingface/transformers@6e4c81d): SigLIP's
+            // steps (exact resize to size {height, width}, default 384 × 384, no center crop) on every anyres tile, tiles of
+            // size["height"] (get_image_patches(patch_size=size_tuple[0])), CLIP's mean/std when absent.
+            var onevision = processorType is "LlavaOnevisionImageProcessor" or "LlavaOnevisionImageProcessorFast";
+            var siglip = onevision || processorType is "SiglipImageProcessor" or "SiglipImageProcessorFast";
             // LlavaNextImageProcessor: CLIP's steps on every tile plus image_grid_pinpoints (its __init__ default below).
-            var llavaNext = processorType is "LlavaNextImageProcessor" or "LlavaNextImageProcessorFast" || root.TryGetProperty("image_grid_pinpoints", out _);
-            var pinpoints = llavaNext ? Pinpoints(root, problems) : null;
+            var llavaNext = onevision || processorType is "LlavaNextImageProcessor" or "LlavaNextImageProcessorFast" || root.TryGetProperty("image_grid_pinpoints", out _);
+            var pinpoints = llavaNext ? Pinpoints(root, problems, onevision) : null;
             var sizeValid = true;
             var shortestEdge = (int?)null;
             int? resizeHeight = null, resizeWidth = null;
@@ -102,7 +106,7 @@ internal static class PreprocessorConfigReader
                 // transformers' CLIP default is shortest_edge 224; SigLIP's is 224 × 224.
                 if (siglip)
                 {
-                    resizeHeight = resizeWidth = 224;
+                    resizeHeight = resizeWidth = onevision ? 384 : 224;
                 }
                 else
                 {
@@ -141,8 +145,8 @@ internal static class PreprocessorConfigReader
                 }
             }
 
-            var mean = Triple(root, "image_mean", siglip ? ImagePreprocessor.StandardMean : ImagePreprocessor.ClipMean, problems, allowZero: true);
-            var std = Triple(root, "image_std", siglip ? ImagePreprocessor.StandardStd : ImagePreprocessor.ClipStd, problems, allowZero: false);
+            var mean = Triple(root, "image_mean", siglip && !onevision ? ImagePreprocessor.StandardMean : ImagePreprocessor.ClipMean, problems, allowZero: true);
+            var std = Triple(root, "image_std", siglip && !onevision ? ImagePreprocessor.StandardStd : ImagePreprocessor.ClipStd, problems, allowZero: false);
             // do_convert_rgb is read but not needed: decoding always yields RGB, which is what it asks for, and for
             // RGB inputs (the only ones a three-channel vision tower accepts) false and true give the same pixels.
             Bool(root, "do_convert_rgb", true, problems);
@@ -163,6 +167,7 @@ internal static class PreprocessorConfigReader
                 ImageStd = std,
                 Resample = resample,
                 GridPinpoints = pinpoints,
+                AnyresTileSide = onevision ? resizeHeight ?? 384 : null,
             };
 
             if (problems.Count == 0)
@@ -205,17 +210,24 @@ internal static class PreprocessorConfigReader
         {
             // divide_to_patches cuts crop_size["height"] squares; a pinpoint that is not a multiple of it leaves partial
             // tiles that the model's view(num_patch_height, num_patch_width, ...) cannot hold.
-            if (p.CropHeight != p.CropWidth)
+            if (p.AnyresTileSide is null && p.CropHeight != p.CropWidth)
             {
                 problems.Add($"'crop_size' of a LlavaNextImageProcessor must be square (it tiles in crop_size.height squares), found {p.CropHeight}×{p.CropWidth}.");
             }
 
+            // The base image is resized to size (height, width) and the tiles are size["height"] squares: a non-square size
+            // gives tiles and a base image the tower would see at different sizes.
+            if (p.AnyresTileSide is { } side && p.ResizeWidth != side)
+            {
+                problems.Add($"'size' of a LlavaOnevisionImageProcessor must be square (it tiles in size.height squares), found {side}×{p.ResizeWidth}.");
+            }
+
             foreach (var (pinHeight, pinWidth) in pinpoints)
             {
-                if (pinHeight % p.CropHeight != 0 || pinWidth % p.CropHeight != 0 || pinHeight > ImageFile.MaxSide || pinWidth > ImageFile.MaxSide
-                    || (long)(pinHeight / p.CropHeight) * (pinWidth / p.CropHeight) > MaxTiles)
+                if (pinHeight % p.TileSide != 0 || pinWidth % p.TileSide != 0 || pinHeight > ImageFile.MaxSide || pinWidth > ImageFile.MaxSide
+                    || (long)(pinHeight / p.TileSide) * (pinWidth / p.TileSide) > MaxTiles)
                 {
-                    problems.Add($"'image_grid_pinpoints' entry [{pinHeight}, {pinWidth}] must be multiples of crop_size {p.CropHeight}, at most {ImageFile.MaxSide} a side and {MaxTiles} tiles.");
+                    problems.Add($"'image_grid_pinpoints' entry [{pinHeight}, {pinWidth}] must be multiples of the tile size {p.TileSide}, at most {ImageFile.MaxSide} a side and {MaxTiles} tiles.");
                 }
             }
         }
@@ -241,11 +253,14 @@ internal static class PreprocessorConfigReader
     /// default <c>[[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]]</c> (image_processing_llava_next.py,
     /// <c>__init__</c>).
     /// </summary>
-    private static (int Height, int Width)[] Pinpoints(JsonElement root, List<string> problems)
+    /// <remarks>LlavaOnevisionImageProcessor's default is the 36 pinpoints 384·(1..6) × 384·(1..6), height-major.</remarks>
+    private static (int Height, int Width)[] Pinpoints(JsonElement root, List<string> problems, bool onevision)
     {
         if (!root.TryGetProperty("image_grid_pinpoints", out var element) || element.ValueKind == JsonValueKind.Null)
         {
-            return [(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)];
+            return onevision
+                ? Enumerable.Range(1, 6).SelectMany(h => Enumerable.Range(1, 6).Select(w => (384 * h, 384 * w))).ToArray()
+                : [(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)];
         }
 
         var result = new List<(int, int)>();

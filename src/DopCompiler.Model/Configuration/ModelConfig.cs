@@ -7,7 +7,7 @@ namespace DopCompiler.Model.Configuration;
 /// </summary>
 public sealed record ModelConfig
 {
-    /// <summary><c>llava</c>, <c>llava_next</c>, <c>llama</c> or <c>qwen2</c>.</summary>
+    /// <summary><c>llava</c>, <c>llava_next</c>, <c>llava_onevision</c>, <c>llama</c> or <c>qwen2</c>.</summary>
     public required string ModelType { get; init; }
 
     public required TextConfig Text { get; init; }
@@ -33,6 +33,12 @@ public sealed record ModelConfig
 
     /// <summary>LLaVA-NeXT: an image is several tiles and its token count depends on its size (<see cref="AnyresImageTokens"/>).</summary>
     public bool IsAnyres => ImageGridPinpoints is not null;
+
+    /// <summary>
+    /// LLaVA-OneVision's <c>vision_aspect_ratio</c> <c>anyres_max_N</c> as N: an unpadded feature grid of more than about
+    /// N tiles' worth of patches is shrunk (<see cref="AnyresPackedGrid"/>). Null for LLaVA-NeXT, which never shrinks.
+    /// </summary>
+    public int? AnyresMaxPatches { get; init; }
 
     /// <summary>Vision layers actually run: hidden state <see cref="VisionFeatureLayer"/> needs no deeper layer.</summary>
     public int VisionLayersUsed => Vision is null ? 0
@@ -71,9 +77,49 @@ public sealed record ModelConfig
     public int AnyresImageTokens(int height, int width)
     {
         var g = Vision!.PatchesPerSide;
+        var (rows, columns) = AnyresPackedGrid(height, width);
+        return (g * g) + (rows * (columns + 1));
+    }
+
+    /// <summary>
+    /// The feature grid that gets packed (before the newline column) for an image of <paramref name="height"/> ×
+    /// <paramref name="width"/>: the tiles' (rows·g) × (columns·g) patches unpadded to the image's aspect
+    /// (<see cref="AnyresGeometry.Unpad"/>), then for LLaVA-OneVision shrunk when large. modeling_llava_onevision.py
+    /// <c>pack_image_features</c> (huggingface/transformers@03eac6f): <c>ratio = math.sqrt(curr_height * curr_width /
+    /// (max_num_patches * height**2))</c> with <c>height</c> = g; <c>if ratio &gt; 1.1</c> the grid is interpolated
+    /// (bilinear) to <c>[int(curr_height // ratio), int(curr_width // ratio)]</c>: Python's float floor division
+    /// (<see cref="PythonFloorDivide"/>). The processor counts the same (processing_llava_onevision.py,
+    /// <c>_get_unpadded_features</c>: <c>unpadded_features = int(current_height // ratio) * int(current_width // ratio)</c>,
+    /// <c>newline_features = int(current_height // ratio)</c>).
+    /// </summary>
+    public (int Rows, int Columns) AnyresPackedGrid(int height, int width)
+    {
+        var g = Vision!.PatchesPerSide;
         var (rows, columns) = AnyresGrid(height, width);
         var (_, keptRows, _, keptColumns) = AnyresGeometry.Unpad(height, width, rows * g, columns * g);
-        return (g * g) + (keptRows * (keptColumns + 1));
+        if (AnyresMaxPatches is { } max)
+        {
+            var ratio = Math.Sqrt((double)keptRows * keptColumns / ((double)max * g * g));
+            if (ratio > 1.1)
+            {
+                return ((int)PythonFloorDivide(keptRows, ratio), (int)PythonFloorDivide(keptColumns, ratio));
+            }
+        }
+
+        return (keptRows, keptColumns);
+    }
+
+    /// <summary>
+    /// CPython's <c>float_floor_div</c> for positive operands (floatobject.c, <c>_float_div_mod</c>): <c>mod = fmod(a, b)</c>
+    /// (exact), <c>div = (a - mod) / b</c>, <c>floor(div)</c> plus one when <c>div - floor(div) &gt; 0.5</c>. This is the floor
+    /// of the exact quotient even where <c>a / b</c> rounds up to an integer, which <c>Math.Floor(a / b)</c> would not be.
+    /// </summary>
+    private static double PythonFloorDivide(double a, double b)
+    {
+        var mod = a % b; // C#'s % on doubles is C's fmod
+        var div = (a - mod) / b;
+        var floor = Math.Floor(div);
+        return div - floor > 0.5 ? floor + 1.0 : floor;
     }
 
     private (IReadOnlyList<(int Height, int Width)> Pinpoints, int Side) AnyresShape() =>

@@ -19,7 +19,7 @@ public static class ModelConfigReader
     public const string FileName = "config.json";
 
     /// <summary>What the reader accepts, for errors that name it.</summary>
-    public const string Supported = "'llava' (vision_config.model_type 'clip_vision_model' or 'siglip_vision_model'; text_config.model_type 'llama', 'mistral' or 'qwen2'), 'llava_next' (CLIP tower; 'llama' or 'mistral' decoder), 'llama' and 'qwen2'";
+    public const string Supported = "'llava' (vision_config.model_type 'clip_vision_model' or 'siglip_vision_model'; text_config.model_type 'llama', 'mistral' or 'qwen2'), 'llava_next' (CLIP tower; 'llama' or 'mistral' decoder), 'llava_onevision' (SigLIP tower, 'full' features; 'qwen2' decoder), 'llama' and 'qwen2'";
 
     public static ModelConfig Read(string modelFolder)
     {
@@ -49,6 +49,7 @@ public static class ModelConfigReader
             {
                 "llava" => ReadLlava(root),
                 "llava_next" => ReadLlavaNext(root),
+                "llava_onevision" => ReadLlavaOnevision(root),
                 "llama" or "qwen2" => new ModelConfig { ModelType = modelType, Text = ReadText(root, modelType) },
                 _ => throw new DopException(DiagnosticCodes.ModelConfig,
                     $"model_type '{modelType}' is not supported: DopCompiler reads {Supported}", path),
@@ -56,11 +57,15 @@ public static class ModelConfigReader
         }
     }
 
-    private static ModelConfig ReadLlava(JsonFields root)
+    /// <remarks>
+    /// The defaults are LLaVA's; LLaVA-OneVision passes its own (<see cref="ReadLlavaOnevision"/>).
+    /// </remarks>
+    private static ModelConfig ReadLlava(JsonFields root, string textTypeDefault = "llama", string visionTypeDefault = VisionConfig.ClipType,
+        int featureLayerDefault = -2, string strategyDefault = "default", int imageTokenDefault = 32000)
     {
         var text = root.Object("text_config");
         // configuration_llava.py line 98: text_config["model_type"] defaults to "llama".
-        var textType = text.String("model_type", "llama")!;
+        var textType = text.String("model_type", textTypeDefault)!;
         if (textType is not ("llama" or "qwen2" or "mistral"))
         {
             throw text.Error("model_type", $"text_config.model_type '{textType}' is not supported; supported: {Supported}");
@@ -68,7 +73,7 @@ public static class ModelConfigReader
 
         var visionFields = root.Object("vision_config");
         // configuration_llava.py line 81: vision_config["model_type"] defaults to "clip_vision_model".
-        var visionType = visionFields.String("model_type", VisionConfig.ClipType)!;
+        var visionType = visionFields.String("model_type", visionTypeDefault)!;
         var vision = visionType switch
         {
             VisionConfig.ClipType => ReadClip(visionFields),
@@ -93,8 +98,8 @@ public static class ModelConfigReader
             throw root.Error("vision_feature_layer", "a list of vision feature layers (concatenated features) is not supported; give one layer index");
         }
 
-        var featureLayer = root.Int("vision_feature_layer", -2);
-        var strategyText = root.String("vision_feature_select_strategy", "default");
+        var featureLayer = root.Int("vision_feature_layer", featureLayerDefault);
+        var strategyText = root.String("vision_feature_select_strategy", strategyDefault);
         var strategy = strategyText switch
         {
             "default" => FeatureSelectStrategy.Default,
@@ -121,7 +126,7 @@ public static class ModelConfigReader
 
         // Older configs call it image_token_index, newer ones image_token_id (configuration_llava.py line 49's
         // attribute_map); the default is line 57's 32000.
-        var imageToken = root.Has("image_token_index") ? root.Int("image_token_index", 32000) : root.Int("image_token_id", 32000);
+        var imageToken = root.Has("image_token_index") ? root.Int("image_token_index", imageTokenDefault) : root.Int("image_token_id", imageTokenDefault);
         var textConfig = ReadText(text, textType);
         // configuration_llava.py lines 109-110: a tie_word_embeddings in either place ties the LM head.
         if (root.Bool("tie_word_embeddings", false) && !textConfig.TieWordEmbeddings)
@@ -153,7 +158,7 @@ public static class ModelConfigReader
         var vision = llava.Vision!;
         if (vision.IsSiglip)
         {
-            throw root.Object("vision_config").Error("model_type", "llava_next with a SigLIP tower is LLaVA-OneVision's layout, not supported yet (issue 17 item 2); llava_next reads a CLIP tower");
+            throw root.Object("vision_config").Error("model_type", "llava_next reads a CLIP tower; a SigLIP tower with anyres tiles is model_type llava_onevision");
         }
 
         // pack_image_features views each tile's features as a (image_size // patch_size)² grid: with 'full' a CLIP tile has
@@ -163,10 +168,70 @@ public static class ModelConfigReader
             throw root.Error("vision_feature_select_strategy", "llava_next needs vision_feature_select_strategy 'default' on a CLIP tower (each tile's features must form the patch grid)");
         }
 
+        var pinpoints = ReadPinpoints(root, vision, [(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)]);
+        return llava with { ModelType = "llava_next", ImageGridPinpoints = pinpoints };
+    }
+
+    /// <summary>
+    /// LLaVA-OneVision (LlavaOnevisionConfig, configuration_llava_onevision.py at huggingface/transformers@44b0045): LLaVA's
+    /// keys with OneVision's defaults (image_token_index 151646, vision_feature_select_strategy <c>full</c>,
+    /// vision_feature_layer -1, a SigLIP tower and a Qwen2 decoder when their dicts lack model_type), the 36 pinpoints
+    /// 384·(1..6) × 384·(1..6) (height-major) when <c>image_grid_pinpoints</c> is absent, and <c>vision_aspect_ratio</c>
+    /// <c>anyres_max_9</c>. The tiles' features are packed as LLaVA-NeXT's, then shrunk when large
+    /// (<see cref="ModelConfig.AnyresPackedGrid"/>).
+    /// </summary>
+    private static ModelConfig ReadLlavaOnevision(JsonFields root)
+    {
+        // The config's default tower (so400m: hidden 1152, 26 layers, patch 14, image 384) differs from
+        // SiglipVisionConfig's own defaults, which is what an absent vision_config would read here.
+        if (!root.Has("vision_config"))
+        {
+            throw root.Error("model_type", "llava_onevision without a vision_config is not supported (give the SigLIP tower's vision_config, as the published checkpoints do)");
+        }
+
+        var llava = ReadLlava(root, textTypeDefault: "qwen2", visionTypeDefault: VisionConfig.SiglipType, featureLayerDefault: -1, strategyDefault: "full", imageTokenDefault: 151646);
+        var vision = llava.Vision!;
+        if (!vision.IsSiglip)
+        {
+            throw root.Object("vision_config").Error("model_type", "llava_onevision reads a SigLIP tower (siglip_vision_model)");
+        }
+
+        // pack_image_features checks height * width == base_image_feature.shape[0] (g² patches): 'default' drops one and
+        // transformers raises "The number of patches is not consistent with the image size".
+        if (llava.FeatureSelectStrategy != FeatureSelectStrategy.Full)
+        {
+            throw root.Error("vision_feature_select_strategy", "llava_onevision needs vision_feature_select_strategy 'full' on a SigLIP tower (each tile's features must form the patch grid)");
+        }
+
+        // vision_aspect_ratio.strip("anyres_max_") in pack_image_features strips those characters from both ends, so
+        // "anyres_max_9" gives 9; anything else with a positive integer left is read the same way.
+        var aspect = root.String("vision_aspect_ratio", "anyres_max_9")!;
+        var digits = aspect.Trim("anyres_max_".ToCharArray());
+        if (!int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var maxPatches) || maxPatches <= 0)
+        {
+            throw root.Error("vision_aspect_ratio", $"vision_aspect_ratio '{aspect}' is not supported: anyres_max_N with a positive integer N");
+        }
+
+        var defaults = new List<(int, int)>();
+        foreach (var h in Enumerable.Range(1, 6))
+        {
+            defaults.AddRange(Enumerable.Range(1, 6).Select(w => (384 * h, 384 * w)));
+        }
+
+        var pinpoints = ReadPinpoints(root, vision, defaults);
+        return llava with { ModelType = "llava_onevision", ImageGridPinpoints = pinpoints, AnyresMaxPatches = maxPatches };
+    }
+
+    /// <summary>
+    /// <c>image_grid_pinpoints</c> as (height, width), <paramref name="defaults"/> when absent or null; each a multiple
+    /// of vision_config.image_size.
+    /// </summary>
+    private static (int Height, int Width)[] ReadPinpoints(JsonFields root, VisionConfig vision, IReadOnlyList<(int Height, int Width)> defaults)
+    {
         var pinpoints = new List<(int Height, int Width)>();
         if (!root.Has("image_grid_pinpoints") || root.Element("image_grid_pinpoints").ValueKind == JsonValueKind.Null)
         {
-            pinpoints.AddRange([(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)]);
+            pinpoints.AddRange(defaults);
         }
         else
         {
@@ -200,7 +265,7 @@ public static class ModelConfigReader
             }
         }
 
-        return llava with { ModelType = "llava_next", ImageGridPinpoints = pinpoints.ToArray() };
+        return pinpoints.ToArray();
     }
 
     /// <summary>

@@ -183,6 +183,16 @@ public sealed class LlavaModel : IDisposable
             .reshape(d, rows * g, columns * g);
         var (top, keptRows, left, keptColumns) = AnyresGeometry.Unpad(imageHeight, imageWidth, rows * g, columns * g);
         grid = grid.narrow(1, top, keptRows).narrow(2, left, keptColumns);
+        var (packedRows, packedColumns) = Config.AnyresPackedGrid(imageHeight, imageWidth);
+        if (packedRows != keptRows || packedColumns != keptColumns)
+        {
+            // LLaVA-OneVision shrinks a large grid (modeling_llava_onevision.py, pack_image_features:
+            // nn.functional.interpolate(image_feature[None], [int(curr_height // ratio), int(curr_width // ratio)],
+            // mode="bilinear")[0], align_corners False, no antialias); the size rule is ModelConfig.AnyresPackedGrid.
+            grid = nn.functional.interpolate(grid.unsqueeze(0), [packedRows, packedColumns], mode: InterpolationMode.Bilinear, align_corners: false)[0];
+            (keptRows, keptColumns) = (packedRows, packedColumns);
+        }
+
         var newline = _imageNewline!.view(d, 1, 1).expand(d, keptRows, 1);
         var packed = cat([grid, newline], 2).flatten(1, 2).transpose(0, 1); // [keptRows · (keptColumns + 1), d]
         return cat([projected[0], packed], 0);
