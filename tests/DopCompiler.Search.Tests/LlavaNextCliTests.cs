@@ -5,14 +5,22 @@ using DopCompiler.TestFixtures;
 namespace DopCompiler.Search.Tests;
 
 /// <summary>
-/// <c>dop logits</c> and <c>dop eval</c> run a LLaVA-NeXT (anyres) model unpruned; <c>dop search</c> refuses it with a
-/// coded error naming the follow-up (variable image-token counts per sample).
+/// <c>dop logits</c> and <c>dop eval</c> run a LLaVA-NeXT or LLaVA-OneVision (anyres) model unpruned; <c>dop search</c>
+/// refuses both with a coded error naming the follow-up (variable image-token counts per sample).
 /// </summary>
 public sealed class LlavaNextCliTests : IDisposable
 {
     private static readonly TinyLlavaOptions Next = TinySearchProject.DefaultOptions with
     {
         ImageSize = 28, PatchSize = 7, GridPinpoints = [(28, 56), (56, 28), (56, 56), (84, 28), (28, 84)],
+    };
+
+    /// <summary>LLaVA-OneVision: SigLIP tile 28 / patch 7, Qwen2, 3 × 3 pinpoints, anyres_max_2 (large grids shrunk).</summary>
+    private static readonly TinyLlavaOptions Onevision = TinySearchProject.DefaultOptions with
+    {
+        ImageSize = 28, PatchSize = 7, VisionType = "siglip", TextType = "qwen2", FeatureStrategy = "full", VisionFeatureLayer = -1,
+        GridPinpoints = [(28, 28), (28, 56), (28, 84), (56, 28), (56, 56), (56, 84), (84, 28), (84, 56), (84, 84)],
+        VisionAspectRatio = "anyres_max_2",
     };
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "dop-cli-tests", Guid.NewGuid().ToString("N"));
@@ -52,6 +60,44 @@ public sealed class LlavaNextCliTests : IDisposable
         (code, _, error) = Dop("search", spec, "--cache-dir", Path.Combine(_folder, "cache"));
         Assert.Equal(1, code);
         Assert.Contains("error DOP004", error);
+        Assert.Contains("issue 17 item 3", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public void OnevisionLogitsEqualTheInProcessForwardEvalRunsAndSearchIsRefused()
+    {
+        var spec = TinySearchProject.Write(_folder, samples: 2, options: Onevision);
+        var model = Path.Combine(_folder, "model");
+        var image = Path.Combine(_folder, "big.png");
+        File.WriteAllBytes(image, Png.Rgb(84, 84, (x, y) => ((byte)(x * 3), (byte)(y * 5), (byte)(x + y))));
+        var npy = Path.Combine(_folder, "logits.npy");
+        var (code, _, error) = Dop("logits", "--model", model, "--image", image, "--ids", $"1,5,{Onevision.ImageTokenIndex},9,3", "--out", npy);
+        Assert.True(code == 0, error);
+        var fromTool = ReadNpy(npy);
+
+        using (var loaded = LlavaModel.Load(model))
+        {
+            Assert.Equal("llava_onevision", loaded.Config.ModelType);
+            var preprocessor = Inputs.Images.ImagePreprocessor.FromFile(Path.Combine(model, "preprocessor_config.json"), 28);
+            var tiles = preprocessor.Preprocess(image);
+            Assert.Equal(10, tiles.Count); // 3 × 3 tiles and the base image
+            using var pixels = TorchSharp.torch.tensor(tiles.Pixels).reshape(tiles.Count, 3, 28, 28);
+            var (features, _) = loaded.EncodeImage(pixels, tiles.ImageHeight, tiles.ImageWidth);
+            // 12 × 12 patches shrunk to 5 × 5 (ratio sqrt(144 / 32)), a newline per row, 16 base patches.
+            Assert.Equal(16 + (5 * 6), (int)features.shape[0]);
+            using var embeddings = loaded.EmbedPrompt([1, 5, Onevision.ImageTokenIndex, 9, 3], features, out var segments);
+            using var logits = loaded.ReferencePrefill(embeddings, [segments.Length - 1]);
+            Assert.Equal(logits.data<float>().ToArray(), fromTool);
+        }
+
+        (code, _, error) = Dop("eval", "--model", model, "--data", Path.Combine(_folder, "data", "val.jsonl"), "--json");
+        Assert.True(code == 0, error);
+
+        (code, _, error) = Dop("search", spec, "--cache-dir", Path.Combine(_folder, "cache"));
+        Assert.Equal(1, code);
+        Assert.Contains("error DOP004", error);
+        Assert.Contains("model_type llava_onevision cannot be searched yet", error);
         Assert.Contains("issue 17 item 3", error);
         Assert.DoesNotContain("   at ", error);
     }

@@ -50,6 +50,28 @@ public sealed class LlavaNextPreprocessorConfigTests : IDisposable
     }
 
     [Fact]
+    public void LlavaOnevisionProcessorsTileInSizeSquaresWithoutACrop()
+    {
+        const string Onevision = """{"image_processor_type": "LlavaOnevisionImageProcessor", "size": {"height": 28, "width": 28}, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}""";
+        var read = ImagePreprocessor.FromJson(Onevision.Replace("28", "384", StringComparison.Ordinal), "o.json");
+        Assert.True(read.IsAnyres);
+        Assert.False(read.DoCenterCrop);
+        Assert.Equal(384, read.TileSide);
+        // Absent pinpoints: LlavaOnevisionImageProcessor's 36 defaults, 384·(1..6) squared, height-major; at tile 28 they
+        // are not multiples of the tile and are refused.
+        Assert.Throws<SpecException>(() => ImagePreprocessor.FromJson(Onevision, "o.json"));
+        Assert.Equal(36, read.GridPinpoints!.Count);
+        Assert.Equal((384, 768), read.GridPinpoints[1]);
+        var png = _folder.WriteBytes("o.png", Png.Rgb(56, 20, (x, y) => ((byte)x, (byte)y, 0)));
+        var withPinpoints = ImagePreprocessor.FromJson(Onevision.Replace("\"size\"", "\"image_grid_pinpoints\": [[28, 28], [28, 56]], \"size\"", StringComparison.Ordinal), "o.json");
+        var image = withPinpoints.Preprocess(png);
+        Assert.Equal((3, 28, 28, 1, 2), (image.Count, image.Height, image.Width, image.GridRows, image.GridColumns));
+
+        var e = Assert.Throws<SpecException>(() => ImagePreprocessor.FromJson(Onevision.Replace("\"width\": 28", "\"width\": 56", StringComparison.Ordinal), "o.json"));
+        Assert.Contains(e.Diagnostics, d => d.Code == SpecDiagnosticCodes.PreprocessorConfig && d.Message.Contains("must be square", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AnAnyresProcessorRefusesTheSingleTileCall()
     {
         var read = ImagePreprocessor.FromFile(_folder.Write("a.json", Config("\"image_grid_pinpoints\": [[28, 56]],")), 28);

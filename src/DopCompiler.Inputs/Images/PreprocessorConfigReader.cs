@@ -227,7 +227,7 @@ internal static class PreprocessorConfigReader
                 if (pinHeight % p.TileSide != 0 || pinWidth % p.TileSide != 0 || pinHeight > ImageFile.MaxSide || pinWidth > ImageFile.MaxSide
                     || (long)(pinHeight / p.TileSide) * (pinWidth / p.TileSide) > MaxTiles)
                 {
-                    problems.Add($"'image_grid_pinpoints' entry [{pinHeight}, {pinWidth}] must be multiples of the tile size {p.TileSide}, at most {ImageFile.MaxSide} a side and {MaxTiles} tiles.");
+                    problems.Add($"'image_grid_pinpoints' entry [{pinHeight}, {pinWidth}] must be multiples of {(p.AnyresTileSide is null ? "crop_size" : "size.height")} {p.TileSide}, at most {ImageFile.MaxSide} a side and {MaxTiles} tiles.");
                 }
             }
         }
