@@ -22,6 +22,26 @@ public sealed class SpecOutlineTests
     }
 
     [Fact]
+    public void Named_budgets_do_not_disturb_the_outline()
+    {
+        // budgets: names are free words, even 'model' or 'validation'; nested under 'budgets' they are not the spec's keys.
+        using var folder = new TempFolder();
+        var spec = folder.File("dop.yaml", """
+            budgets:
+              model: {fraction: 0.2}
+              validation:
+                max_accuracy_drop: 0.01
+              path: {fraction: 0.3}
+            model: m
+            validation:
+              path: v.jsonl
+            """);
+        var outline = SpecOutline.Read(spec);
+        Assert.Equal("m", outline.Model);
+        Assert.Equal("v.jsonl", outline.Validation);
+    }
+
+    [Fact]
     public void Shorthand_validation()
     {
         using var folder = new TempFolder();
