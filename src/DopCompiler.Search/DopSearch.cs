@@ -106,7 +106,12 @@ public static class DopSearch
             // The measure phase may have stored this variant's measured KL with the curves: the next one adds to that entry.
             entry = cache.TryRead(entry.Key) ?? entry;
             documents.Add((name, PolicyDocumentFactory.FromSearch(variant, entry, pricing, solved, measurement.MeasuredKl)));
-            checks.AddRange(measurement.Checks);
+            if (i == 0)
+            {
+                // The outcome's checks are the chosen (default) policy's, then the random policies'; later variants state
+                // their own measured KL in their documents.
+                checks.AddRange(measurement.Checks);
+            }
         }
 
         return (PolicyDocumentFactory.Combine(documents), checks);
