@@ -248,6 +248,16 @@ public static class SearchCommand
                 $"variant '{v.Name}': {v.Budget.Kind} {v.Budget.Asked:0.###} asked, {v.Budget.Reached:0.####} reached; FLOPs fraction {v.Budget.FlopsFraction:0.####}; KL predicted {v.Divergence.PredictedKl:0.#####}, measured {(v.Divergence.MeasuredKl < 0 ? "not measured" : v.Divergence.MeasuredKl.ToString("0.#####", CultureInfo.InvariantCulture))}"));
         }
 
+        if (d.Quality is { } q)
+        {
+            var points = q.Kind == "max_accuracy_drop" ? 100 : 1;
+            var unit = q.Kind == "max_accuracy_drop" ? " points" : "";
+            var caveat = q.Target < q.Margin95 ? " (the target is below the margin: noise at this N)" : "";
+            progress.Info(string.Create(CultureInfo.InvariantCulture,
+                $"quality target {q.Kind} {q.Target:0.#####} (priced in {q.Price}): measured {q.Measured:0.#####} on N = {q.Samples} validation samples; "
+                + $"{q.CandidatesMeasured} of {q.FrontierSize} frontier policies measured; standard error {q.StandardError * points:0.###}{unit}, 95% margin ±{q.Margin95 * points:0.###}{unit}{caveat}"));
+        }
+
         progress.Info(string.Create(CultureInfo.InvariantCulture,
             $"search cost: {outcome.Statistics.ValidationRuns} validation runs, {outcome.Statistics.LayerEvaluations} layer evaluations, {outcome.Statistics.Elapsed.TotalSeconds:0.0} s{(outcome.CacheHit ? " (curves from cache)" : "")}"));
         foreach (var check in outcome.Checks.Skip(1))

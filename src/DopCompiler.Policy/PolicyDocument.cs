@@ -38,6 +38,9 @@ namespace DopCompiler.Policy
         /// <summary>Predicted and measured prefill time, when a time model was fitted (latency budgets); null otherwise.</summary>
         [DataMember(Name = "time", EmitDefaultValue = false)] public PolicyTime? Time { get; set; }
 
+        /// <summary>For a quality target: the target, the measured value, the margin and the candidates measured; null otherwise.</summary>
+        [DataMember(Name = "quality", EmitDefaultValue = false)] public PolicyQuality? Quality { get; set; }
+
         /// <summary>Per-parameter divergence curves the solver used. Sorted by module, then group.</summary>
         [DataMember(Name = "curves")] public List<PolicyCurve> Curves { get; set; } = new List<PolicyCurve>();
 
@@ -199,12 +202,12 @@ namespace DopCompiler.Policy
     [DataContract]
     public sealed class PolicyBudget
     {
-        /// <summary><c>fraction</c>, <c>tflops</c> or <c>latency_fraction</c>.</summary>
+        /// <summary><c>fraction</c>, <c>tflops</c>, <c>latency_fraction</c>, <c>max_accuracy_drop</c> or <c>max_kl</c>.</summary>
         [DataMember(Name = "kind")] public string Kind { get; set; } = "";
 
         [DataMember(Name = "asked")] public double Asked { get; set; }
 
-        /// <summary>Reached value in the same unit as <see cref="Asked"/>.</summary>
+        /// <summary>Reached value in the same unit as <see cref="Asked"/> (for a quality target: the measured drop or KL).</summary>
         [DataMember(Name = "reached")] public double Reached { get; set; }
 
         /// <summary>Decoder prefill FLOPs of the policy divided by the unpruned model's.</summary>

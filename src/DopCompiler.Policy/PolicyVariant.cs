@@ -28,5 +28,8 @@ namespace DopCompiler.Policy
         [DataMember(Name = "flops")] public PolicyFlops Flops { get; set; } = new PolicyFlops();
 
         [DataMember(Name = "time", EmitDefaultValue = false)] public PolicyTime? Time { get; set; }
+
+        /// <summary>For a quality-target variant: the target, measured value, margin and candidates measured; null otherwise.</summary>
+        [DataMember(Name = "quality", EmitDefaultValue = false)] public PolicyQuality? Quality { get; set; }
     }
 }

@@ -12,7 +12,7 @@ namespace DopCompiler.Search;
 /// <summary>
 /// The whole search for one spec, as named phases that pass records: setup (validation set, config, keys), curves or
 /// the curve cache (<see cref="CurvePhase"/>, with the n_v curve), the time model (<see cref="TimeModelPhase"/>), the
-/// budget solve (<see cref="SolvePhase"/>), the measured joint KL (<see cref="MeasurePhase"/>) and the policy document
+/// budget solve (<see cref="SolvePhase"/>, or for a quality target the measured frontier walk, <see cref="QualityPhase"/>), the measured joint KL (<see cref="MeasurePhase"/>) and the policy document
 /// (<see cref="PolicyDocumentFactory.FromSearch"/>). The CLI's <c>search</c> and <c>solve</c> commands call this.
 /// </summary>
 public static class DopSearch
@@ -37,7 +37,9 @@ public static class DopSearch
 
         var (time, entry) = TimeModelPhase.Run(setup, curves.Entry, layout, cache, workspace, progress);
         var pricing = SearchPricing.Of(spec, setup.Config, layout, time, setup.Layers);
-        var solved = SolvePhase.Run(setup, entry, pricing, progress);
+        var solved = spec.Budget.IsQualityTarget
+            ? QualityPhase.Run(setup, spec.Budget with { Value = setup.Budget }, entry, pricing, workspace, progress, statistics)
+            : SolvePhase.Run(setup, entry, pricing, progress);
         var measurement = MeasurePhase.Run(setup, entry, pricing, solved, workspace, cache, progress, statistics);
         var document = PolicyDocumentFactory.FromSearch(setup, entry, pricing, solved, measurement.MeasuredKl);
 
@@ -100,7 +102,9 @@ public static class DopSearch
             var (time, timed) = TimeModelPhase.Run(variant, entry, layout, cache, workspace, progress);
             entry = timed;
             var pricing = SearchPricing.Of(variantSpec, setup.Config, layout, time, setup.Layers);
-            var solved = SolvePhase.Run(variant, entry, pricing, progress);
+            var solved = budget.IsQualityTarget
+                ? QualityPhase.Run(variant, budget with { Value = variant.Budget }, entry, pricing, workspace, progress, statistics)
+                : SolvePhase.Run(variant, entry, pricing, progress);
             keptImageTokens ??= solved.KeptImageTokens;
             var measurement = MeasurePhase.Run(variant, entry, pricing, solved, workspace, cache, progress, statistics);
             // The measure phase may have stored this variant's measured KL with the curves: the next one adds to that entry.

@@ -114,7 +114,7 @@ public static class PolicyDocumentFactory
         {
             Kind = BudgetValue.KindWord(spec.Budget.Kind),
             Asked = setup.Budget,
-            Reached = spec.Budget.Kind switch
+            Reached = solved.Quality is { } quality ? quality.Measured : spec.Budget.Kind switch
             {
                 BudgetKind.Tflops => breakdown.Total / 1e12,
                 BudgetKind.LatencyFraction => solution.Cost / pricing.Unpruned,
@@ -142,6 +142,33 @@ public static class PolicyDocumentFactory
         if (pricing.Time is { } time)
         {
             document.Time = new PolicyTime { UnprunedMilliseconds = pricing.Unpruned, PredictedMilliseconds = solution.Cost, Machine = time.Machine };
+        }
+
+        if (solved.Quality is { } walk)
+        {
+            document.Quality = new PolicyQuality
+            {
+                Kind = BudgetValue.KindWord(walk.Kind),
+                Target = walk.Target,
+                Price = BudgetValue.PriceWord(walk.Price),
+                Measured = walk.Measured,
+                UnprunedAccuracy = walk.UnprunedAccuracy,
+                Samples = walk.Samples,
+                StandardError = walk.StandardError,
+                Margin95 = walk.Margin95,
+                FrontierSize = walk.FrontierSize,
+                FrontierPosition = walk.Chosen,
+                CandidatesMeasured = walk.Candidates.Count,
+                Candidates = walk.Candidates.Select(c => new PolicyQualityCandidate
+                {
+                    Position = c.Position,
+                    Policy = c.Policy,
+                    CostFraction = c.CostFraction,
+                    FlopsFraction = c.FlopsFraction,
+                    Measured = c.Measured,
+                    Meets = c.Meets,
+                }).ToList(),
+            };
         }
 
         document.Curves = curves
@@ -196,6 +223,7 @@ public static class PolicyDocumentFactory
             Divergence = first.Divergence,
             Flops = first.Flops,
             Time = first.Time,
+            Quality = first.Quality,
             Curves = first.Curves,
             TokenCounts = first.TokenCounts,
             Output = first.Output,
@@ -209,6 +237,7 @@ public static class PolicyDocumentFactory
                 Divergence = v.Document.Divergence,
                 Flops = v.Document.Flops,
                 Time = v.Document.Time,
+                Quality = v.Document.Quality,
             }).ToList(),
         };
     }

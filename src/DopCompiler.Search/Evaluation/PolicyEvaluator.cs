@@ -37,22 +37,53 @@ public sealed class PolicyEvaluator
             sample => SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length));
     }
 
+    /// <summary>
+    /// Each sample's KL of <paramref name="policy"/> over <paramref name="groups"/> (the context's, or an image-token-count
+    /// split's), in sample order: their mean is <see cref="MeanKl(DepthPolicy, IReadOnlyList{GroupDefinition})"/>, their
+    /// spread the standard error a <c>max_kl</c> target reports.
+    /// </summary>
+    public double[] SampleKls(DepthPolicy policy, IReadOnlyList<GroupDefinition> groups)
+    {
+        var mask = policy.ToMask(groups.Select(g => g.Name).ToArray(), _context.Layers);
+        return SampleKls(mask, FirstPrunedLayer(mask),
+            sample => SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length));
+    }
+
+    /// <summary>The mean of <see cref="SampleKls(OperationMask, int, Func{SearchSample, TokenGroupLayout})"/>.</summary>
+    public static double Mean(IReadOnlyList<double> values)
+    {
+        double total = 0;
+        foreach (var value in values)
+        {
+            total += value;
+        }
+
+        return total / values.Count;
+    }
+
     private double MeanKl(OperationMask mask, int start, Func<SearchSample, TokenGroupLayout> layoutOf)
     {
+        // Summed in sample order as before the per-sample form existed, so measured values stay bit-identical.
+        return Mean(SampleKls(mask, start, layoutOf));
+    }
+
+    private double[] SampleKls(OperationMask mask, int start, Func<SearchSample, TokenGroupLayout> layoutOf)
+    {
         var layers = _context.Layers;
-        double total = 0;
-        foreach (var sample in _context.Samples)
+        var values = new double[_context.Samples.Count];
+        for (var i = 0; i < values.Length; i++)
         {
+            var sample = _context.Samples[i];
             using var scope = NewDisposeScope();
             using var plan = ExecutionPlan.Build(mask, layoutOf(sample), sample.OutputPositions, _context.Model.Rotary);
             using var hidden = PrunedForward.RunLayers(_context.Model, sample.Boundaries[start], plan, start, layers);
             var logits = _context.Model.Logits(plan.Output.Gather(hidden));
-            total += Divergence.MeanKl(sample.ReferenceLogProbs, Divergence.LogProbabilities(logits));
+            values[i] = Divergence.MeanKl(sample.ReferenceLogProbs, Divergence.LogProbabilities(logits));
             _statistics.LayerEvaluations += layers - start;
         }
 
         _statistics.ValidationRuns++;
-        return total / _context.Samples.Count;
+        return values;
     }
 
     /// <summary>The first layer where any operation is pruned (the layer count when none is).</summary>

@@ -69,6 +69,52 @@ public sealed class PolicySolver
         return new PolicySolution(ToPolicy(groups, chosen.Attention, chosen.Mlp), chosen.Kl, chosen.Cost, feasible);
     }
 
+    /// <summary>
+    /// The whole budget/divergence frontier, cheapest first: every policy that <see cref="Solve"/> returns for some budget
+    /// (cost strictly rising, predicted divergence strictly falling along the list). Built from the same per-attention
+    /// MLP frontiers as <see cref="Solve"/>, merged into one Pareto set as they come, so memory stays at the frontier's size.
+    /// </summary>
+    public IReadOnlyList<PolicySolution> Frontier()
+    {
+        var groups = _cost.Layout.Groups;
+        var layers = _cost.Layers;
+        var attentionCurves = groups.Select(g => _curves.GetValueOrDefault(new PolicyParameter(PolicyParameter.Attention, g.Name))).ToArray();
+        var mlpCurves = groups.Select(g => _curves.GetValueOrDefault(new PolicyParameter(PolicyParameter.Mlp, g.Name))).ToArray();
+        var attentionGroups = Enumerable.Range(0, groups.Count).Where(g => attentionCurves[g] is not null).ToArray();
+        var mlpBase = _cost.MlpBase();
+        var attention = new int[groups.Count];
+        var all = new List<(double Cost, double Kl, int[] Attention, int[] Mlp)>();
+        do
+        {
+            var attentionCost = _cost.AttentionCost(attention);
+            var attentionKl = attentionGroups.Sum(g => attentionCurves[g]!.Kl[attention[g]]);
+            var fixedAttention = (int[])attention.Clone();
+            var points = MlpFrontier(attention, mlpCurves, layers)
+                .Select(p => (attentionCost + mlpBase + p.Cost, attentionKl + p.Kl, fixedAttention, p.Depths));
+            all = CheapestFirstPareto(all.Concat(points));
+        }
+        while (Next(attention, attentionGroups, layers));
+
+        return all.Select(p => new PolicySolution(ToPolicy(groups, p.Attention, p.Mlp), p.Kl, p.Cost, true)).ToList();
+    }
+
+    /// <summary>
+    /// Points not dominated in (cost, divergence), cheapest first; of equal divergence the cheaper wins, as in <see cref="Solve"/>.
+    /// </summary>
+    private static List<(double Cost, double Kl, int[] Attention, int[] Mlp)> CheapestFirstPareto(IEnumerable<(double Cost, double Kl, int[] Attention, int[] Mlp)> points)
+    {
+        var result = new List<(double Cost, double Kl, int[] Attention, int[] Mlp)>();
+        foreach (var point in points.OrderBy(p => p.Cost).ThenBy(p => p.Kl))
+        {
+            if (result.Count == 0 || point.Kl < result[^1].Kl - 1e-15)
+            {
+                result.Add(point);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Exhaustive reference solver over every (attention, MLP) depth vector, for tests on small cases.</summary>
     public PolicySolution BruteForce(double budget)
     {

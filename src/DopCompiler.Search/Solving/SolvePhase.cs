@@ -13,12 +13,6 @@ internal static class SolvePhase
 {
     public static SolvedPolicy Run(SearchSetup setup, CurveCacheEntry entry, SearchPricing pricing, ISearchProgress progress)
     {
-        if (setup.Spec.Budget.IsQualityTarget)
-        {
-            // Parsed already; the frontier walk that serves it lands next (issue 19).
-            throw new NotSupportedException("quality-target budgets (max_accuracy_drop, max_kl) are parsed but not searched yet");
-        }
-
         var budgetCost = setup.Spec.Budget.Kind switch
         {
             BudgetKind.Tflops => setup.Budget * 1e12,
