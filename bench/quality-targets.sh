@@ -15,8 +15,14 @@ echo "| target | price | policy chosen | validation drop (N = 64) | test drop (N
 echo "|---|---|---|---|---|---|---|---|---|"
 for t in "${targets[@]}"; do
   spec="$out/dop-$t.yaml"
-  sed -e "s#\.\./ShapesVlm#$root/samples/ShapesVlm#" -e "s#^  fraction: .*#  max_accuracy_drop: $t\n  price: $price#" \
-    "$root/samples/QuickStart/dop.yaml" > "$spec"
+  # The QuickStart's spec with its budget (or budgets: list) replaced by the quality target.
+  python3 - "$root" "$t" "$price" > "$spec" <<'PY'
+import re, sys
+root, target, price = sys.argv[1:]
+text = open(f"{root}/samples/QuickStart/dop.yaml").read().replace("../ShapesVlm", f"{root}/samples/ShapesVlm")
+text = re.sub(r"^budgets?:\n(?:  .*\n)+", f"budget:\n  max_accuracy_drop: {target}\n  price: {price}\n", text, flags=re.M)
+print(text, end="")
+PY
   nice dotnet "$dop" search "$spec" --out "$out/policy-$t.json" > "$out/search-$t.log" 2>&1
   nice dotnet "$dop" eval --model "$root/samples/ShapesVlm/model" --data "$root/samples/ShapesVlm/data/test.jsonl" \
     --policy "$out/policy-$t.json" --json > "$out/eval-$t.json" 2> "$out/eval-$t.log"
