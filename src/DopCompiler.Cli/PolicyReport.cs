@@ -52,6 +52,7 @@ public static class PolicyReport
 
         html.Append("</p>");
         TokenCountTable(html, input, frontier);
+        QualityTables(html, input);
         ChecksTable(html, input);
         DepthTable(html, input);
         html.Append("<h2>Divergence curves</h2>");
@@ -143,6 +144,42 @@ public static class PolicyReport
         if (input.Document.TokenCounts is null)
         {
             html.Append("<p class=\"note\">This policy file does not record D(n_v) for the other counts on the grid (written before <code>token_counts</code>); only all tokens and the chosen count are shown.</p>");
+        }
+    }
+
+    /// <summary>
+    /// Each quality target's walk: the candidates the bisection measured on the validation set, in the order it measured
+    /// them, and the statistical margin at this N (a target below it cannot be told from noise).
+    /// </summary>
+    private static void QualityTables(StringBuilder html, ReportInput input)
+    {
+        foreach (var chosen in input.Chosen.Where(c => c.Document.Quality is not null))
+        {
+            var quality = chosen.Document.Quality!;
+            var drop = quality.Kind == "max_accuracy_drop";
+            string Value(double v) => drop ? Invariant($"{v * 100:0.0} points") : PlotLabels.Significant(v);
+            html.Append("<h2>Quality target: ").Append(Encode(chosen.Name)).Append("</h2>");
+            html.Append(Invariant($"<p>{Encode(quality.Kind)} {Value(quality.Target)}, cheapest in {Encode(quality.Price)}: the chosen policy is position {quality.FrontierPosition} of {quality.FrontierSize} on the frontier (0 = cheapest), measured {Value(quality.Measured)}"));
+            if (quality.UnprunedAccuracy is { } unpruned)
+            {
+                html.Append(Invariant($" (unpruned accuracy {unpruned * 100:0.0}%)"));
+            }
+
+            html.Append(Invariant($"; {quality.CandidatesMeasured} candidates measured on {quality.Samples} validation samples. Standard error {Value(quality.StandardError)}, 95% margin {Value(quality.Margin95)}"));
+            html.Append(quality.Target < quality.Margin95
+                ? ": the target is below the margin, so at this N it cannot be told from noise (a larger validation set narrows it).</p>"
+                : ".</p>");
+            html.Append("<table><tr><th>measured</th><th>position</th><th class=\"l\">policy</th><th>FLOPs fraction</th><th>cost fraction</th><th>")
+                .Append(drop ? "accuracy drop" : "joint KL").Append("</th><th>meets the target</th></tr>");
+            var order = 1;
+            foreach (var candidate in quality.Candidates)
+            {
+                html.Append(Invariant($"<tr><td>{order++}</td><td>{candidate.Position}</td><td class=\"l\">")).Append(Encode(candidate.Policy))
+                    .Append("</td><td>").Append(PlotLabels.Significant(candidate.FlopsFraction)).Append("</td><td>").Append(PlotLabels.Significant(candidate.CostFraction))
+                    .Append("</td><td>").Append(Value(candidate.Measured)).Append("</td><td>").Append(candidate.Meets ? "yes" : "no").Append("</td></tr>");
+            }
+
+            html.Append("</table>");
         }
     }
 

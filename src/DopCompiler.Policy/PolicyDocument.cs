@@ -100,6 +100,7 @@ namespace DopCompiler.Policy
                 Divergence = variant.Divergence,
                 Flops = variant.Flops,
                 Time = variant.Time,
+                Quality = variant.Quality,
                 Curves = Curves,
                 TokenCounts = TokenCounts,
                 Output = Output,

@@ -102,6 +102,45 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
+    public void A_quality_target_shows_its_measured_accuracy_its_candidates_in_walk_order_and_the_margin()
+    {
+        var document = ReportFixture.Chosen(0.3);
+        document.Quality = new PolicyQuality
+        {
+            Kind = "max_accuracy_drop", Target = 0.01, Price = "flops", Measured = 0.0625, UnprunedAccuracy = 0.875, Samples = 16,
+            StandardError = 0.09, Margin95 = 0.18, FrontierSize = 20, FrontierPosition = 9, CandidatesMeasured = 2,
+            Candidates =
+            [
+                new PolicyQualityCandidate { Position = 9, Policy = "attention/image=4", CostFraction = 0.3, FlopsFraction = 0.3, Measured = 0.0625, Meets = false },
+                new PolicyQualityCandidate { Position = 4, Policy = "attention/image=6 mlp/image=2", CostFraction = 0.2, FlopsFraction = 0.2, Measured = 0.125, Meets = false },
+            ],
+        };
+        var read = PolicySchema.TryParse(PolicySchema.Serialize(document)).Document!;
+
+        var input = ReportInput.Of(read);
+        Assert.Equal(0.875 - 0.0625, input.Chosen.Single().Accuracy!.Value, 12);
+        var html = PolicyReport.Render(input);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"<td>{(0.875 - 0.0625) * 100:0.0}%</td>"), html); // the chosen policy's accuracy
+        Assert.DoesNotContain("<td>not measured</td></tr></table><h2>Budget", html);
+        var walk = html.IndexOf("attention/image=4<", StringComparison.Ordinal);
+        var second = html.IndexOf("attention/image=6 mlp/image=2<", StringComparison.Ordinal);
+        Assert.True(walk > 0 && second > walk, "candidates in the order measured");
+        Assert.Contains("12.5 points", html);
+        Assert.Contains("below the margin", html);
+
+        // A variant of a budgets: file carries its own quality section into the report.
+        var combined = PolicySchema.TryParse(PolicySchema.Serialize(PolicyDocumentFactory.Combine([("exact", document), ("fast", ReportFixture.Chosen(0.2))]))).Document!;
+        Assert.Equal([0.875 - 0.0625, (double?)null], ReportInput.Of(combined).Chosen.Select(c => c.Accuracy));
+        Assert.Contains("Quality target: exact", PolicyReport.Render(combined));
+
+        document.Quality.Target = 0.5; // above the margin: no caveat
+        Assert.DoesNotContain("below the margin", PolicyReport.Render(document));
+        document.Quality = null; // a cost budget: no quality section, accuracy not measured
+        Assert.DoesNotContain("Quality target", PolicyReport.Render(document));
+        Assert.Null(ReportInput.Of(document).Chosen.Single().Accuracy);
+    }
+
+    [Fact]
     public void A_split_policy_file_is_read_by_the_strict_reader_and_reported()
     {
         // The reader refused image_key/image_rest sources, so 'dop report' (and eval, trim) failed on every n_v policy.
