@@ -71,6 +71,22 @@ namespace DopCompiler.Policy
         [DataMember(Name = "variants", EmitDefaultValue = false)] public List<PolicyVariant>? Variants { get; set; }
 
         /// <summary>
+        /// This one-policy document as a named variant of a <c>budgets:</c> file: the per-variant sections, the inverse of
+        /// <see cref="VariantDocument"/> (kept beside it so a new per-variant section is added to both directions at once).
+        /// </summary>
+        public PolicyVariant AsVariant(string name) => new PolicyVariant
+        {
+            Name = name,
+            Budget = Budget,
+            Depths = Depths,
+            Layers = Layers,
+            Divergence = Divergence,
+            Flops = Flops,
+            Time = Time,
+            Quality = Quality,
+        };
+
+        /// <summary>
         /// The variant named <paramref name="name"/> as a one-policy document (the shared sections and that variant's), or the
         /// document itself for null; null when no variant has that name.
         /// </summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DopCompiler.Model.Modules;
 using DopCompiler.TestFixtures;
 
@@ -138,19 +137,5 @@ public sealed class LlavaNextCliTests : IDisposable
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data).ToArray();
     }
 
-    private static (int Code, string Output, string Error) Dop(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dop.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, error.Result);
-    }
+    private static (int Code, string Output, string Error) Dop(params string[] args) => CliTests.Dop(args);
 }

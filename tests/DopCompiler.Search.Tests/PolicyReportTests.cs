@@ -141,6 +141,26 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
+    public void Every_per_variant_section_survives_a_budgets_file_both_ways()
+    {
+        // Each PolicyVariant section (but the name) is a PolicyDocument section of the same name, and AsVariant /
+        // VariantDocument carry every one of them: a section added to one direction only fails here.
+        var document = ReportFixture.Chosen(0.3);
+        document.Quality = new PolicyQuality { Kind = "max_kl", Target = 0.05, Price = "flops", Measured = 0.04, Samples = 8 };
+        document.Time = new PolicyTime();
+        var sections = typeof(PolicyVariant).GetProperties().Where(p => p.Name != nameof(PolicyVariant.Name)).ToList();
+        Assert.All(sections, p => Assert.Equal(p.PropertyType, typeof(PolicyDocument).GetProperty(p.Name)!.PropertyType));
+
+        var back = PolicyDocumentFactory.Combine([("a", ReportFixture.Chosen(0.2)), ("b", document)]).VariantDocument("b")!;
+        Assert.All(sections, p =>
+        {
+            var section = typeof(PolicyDocument).GetProperty(p.Name)!;
+            Assert.NotNull(section.GetValue(document));
+            Assert.Same(section.GetValue(document), section.GetValue(back));
+        });
+    }
+
+    [Fact]
     public void A_split_policy_file_is_read_by_the_strict_reader_and_reported()
     {
         // The reader refused image_key/image_rest sources, so 'dop report' (and eval, trim) failed on every n_v policy.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DopCompiler.Policy;
 using DopCompiler.Search.Document;
 using DopCompiler.Spec;
@@ -125,19 +124,10 @@ public sealed class VariantSearchTests : IDisposable
 
     private static string Depths(List<PolicyDepth> depths) => string.Join(" ", depths.Select(d => $"{d.Module}/{d.Group}={d.Depth}"));
 
+    /// <summary>The tool's exit code and everything it printed (both streams).</summary>
     private static (int Code, string Error) Dop(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dop.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result + error.Result);
+        var (code, output, error) = CliTests.Dop(args);
+        return (code, output + error);
     }
 }

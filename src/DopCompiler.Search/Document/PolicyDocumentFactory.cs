@@ -228,17 +228,7 @@ public static class PolicyDocumentFactory
             TokenCounts = first.TokenCounts,
             Output = first.Output,
             Warnings = warnings.Count == 0 ? null : warnings,
-            Variants = variants.Select(v => new PolicyVariant
-            {
-                Name = v.Name,
-                Budget = v.Document.Budget,
-                Depths = v.Document.Depths,
-                Layers = v.Document.Layers,
-                Divergence = v.Document.Divergence,
-                Flops = v.Document.Flops,
-                Time = v.Document.Time,
-                Quality = v.Document.Quality,
-            }).ToList(),
+            Variants = variants.Select(v => v.Document.AsVariant(v.Name)).ToList(),
         };
     }
 
