@@ -52,7 +52,9 @@ public static class BenchmarkCommands
                                    --spec <dop.yaml> (default: a random fixture) --policies 10
                       real-shape   random-weight bf16 checkpoint at a real shape in a temp folder (deleted after): open time,
                                    peak RSS, vision + 600-token prefill per precision (one process each), bf16 vs fp32 logits
-                                   --shape tinyllava|llava7b --precisions fp32,bf16 --layers N (first N decoder layers only; --fp32-layers N for one precision)
+                                   --shape tinyllava|llava7b --precisions fp32,bf16[,generated-fp32,generated-bf16] (generated-*: through the
+                                   generated-class runtime) --layers N (first N decoder layers only; --fp32-layers N for one run)
+                                   --compare-layers N (logits after N layers, untimed, so full and partial runs compare)
                                    --dir /tmp/dop-bench-real --keep 1 --zeros 1 (zero weights, sparse file: fast to write)
                       precision    bf16 vs fp32 on a model: probe, accuracy, KL(fp32||bf16) noise floor vs the smallest curve
                                    points, prefill time  --model samples/ShapesVlm/model --data .../test.jsonl --limit 100

@@ -69,6 +69,39 @@ public sealed class WeightMatrixTests : IDisposable
     }
 
     [Theory]
+    [InlineData(SafetensorsDType.F32, ComputePrecision.Fp32)]
+    [InlineData(SafetensorsDType.BF16, ComputePrecision.Bf16)]
+    public void Parts_already_in_the_compute_dtype_above_the_fuse_limit_stay_mapped(SafetensorsDType storage, ComputePrecision precision)
+    {
+        var generator = new Generator(0).manual_seed(6);
+        using var a = randn([5, 16], generator: generator);
+        using var b = randn([3, 16], generator: generator);
+        using var bias = randn([8], generator: generator);
+        SafetensorsWriter.Write(_temp.File("model.safetensors"), new Dictionary<string, Tensor> { ["a"] = a, ["b"] = b, ["bias"] = bias }, storage);
+        using var tensors = CheckpointTensors.Open(_temp.Path);
+        using var x = randn([4, 16], generator: generator);
+        var fusing = new WeightResidency(precision);
+        var limited = new WeightResidency(precision, fuseLimitBytes: 8 * 16 * 2 - 1); // one byte below the fused size in bf16
+        using var fused = WeightMatrix.Load(tensors, ["a", "b"], fusing, ["bias"]);
+        using var mapped = WeightMatrix.Load(tensors, ["a", "b"], limited, ["bias"]);
+        Assert.True(fused.IsResident);
+        Assert.False(mapped.IsResident);
+        Assert.Equal(0, limited.ResidentBytes);
+        Assert.Equal(1, limited.StreamedMatrices);
+        Assert.Equal([8L, 16L], mapped.Shape);
+        using var y1 = fused.Apply(x);
+        using var y2 = mapped.Apply(x);
+        Assert.Equal(ScalarType.Float32, y2.dtype);
+        var tolerance = precision == ComputePrecision.Bf16 ? 0.05 : 1e-5;
+        Assert.True(y1.allclose(y2, rtol: tolerance, atol: tolerance));
+
+        // Parts of another dtype are still converted and fused within the budget: the limit is about copies that buy nothing.
+        var other = new WeightResidency(precision == ComputePrecision.Bf16 ? ComputePrecision.Fp32 : ComputePrecision.Bf16, fuseLimitBytes: 0);
+        using var converted = WeightMatrix.Load(tensors, ["a", "b"], other, ["bias"]);
+        Assert.True(converted.IsResident);
+    }
+
+    [Theory]
     [InlineData(SafetensorsDType.F32)]
     [InlineData(SafetensorsDType.BF16)]
     public void A_model_without_resident_budget_gives_the_same_logits(SafetensorsDType storage)

@@ -13,9 +13,9 @@ namespace DopCompiler.Model.Modules;
 /// <list type="bullet">
 /// <item><b>resident</b>: one matrix in the compute dtype. Free when a single stored tensor already has that dtype (the
 /// mapping itself); otherwise converted/fused once, counted against the budget.</item>
-/// <item><b>mapped parts</b>: the parts already have the compute dtype but fusing them would exceed the budget: one
-/// product per part on the mapping, outputs side by side (no copy of the weights; at real widths the extra calls cost
-/// nothing measurable).</item>
+/// <item><b>mapped parts</b>: the parts already have the compute dtype and fusing them would exceed the budget or
+/// <see cref="WeightResidency.FuseLimitBytes"/>: one product per part on the mapping, outputs side by side (no copy of
+/// the weights; at real widths the extra calls cost nothing measurable).</item>
 /// <item><b>streamed</b>: the parts are converted in row chunks of at most <see cref="WeightResidency.ChunkBytes"/> just
 /// before their product and freed right after it, so no converted copy of the matrix ever exists whole.</item>
 /// </list>
@@ -87,7 +87,15 @@ public sealed class WeightMatrix : IDisposable
 
             var rows = parts.Sum(p => p.shape[0]);
             var columns = parts[0].shape[1];
-            if (residency.TryReserve(rows * columns * ElementSize(computeType)))
+            var fusedBytes = rows * columns * ElementSize(computeType);
+            if (fusedBytes > residency.FuseLimitBytes && parts.All(p => p.dtype == computeType))
+            {
+                // Already the compute dtype and wide: a product per part on the mapping costs nothing a fused copy saves.
+                residency.KeepMapped();
+                return new WeightMatrix(names, parts, null, bias, computeType, residency.ChunkBytes);
+            }
+
+            if (residency.TryReserve(fusedBytes))
             {
                 // Converted part by part into one buffer: no second full-size temporary.
                 var fused = empty([rows, columns], computeType);
