@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Modules;
+using DopCompiler.Model.Text;
 using DopCompiler.Spec;
 using ShapesVlm.Data;
 using ShapesVlm.Train.Modules;
@@ -125,6 +126,11 @@ internal static class Commands
             Trainer.Log(string.Create(CultureInfo.InvariantCulture, $"fp32 export through LlavaModel.Load: worst max |diff| {worst:E2} -> {(pass ? "PASS" : "FAIL")} (tolerance 2e-3)"));
         }
 
+        if (shape.IsSiglipQwen2)
+        {
+            failures += CheckQwen2Tokenizer(f32Folder, tokenizer, options.Data);
+        }
+
         Directory.Delete(f32Folder, recursive: true);
         if (fromCheckpoint && File.Exists(Path.Combine(options.Out, CheckpointTensors.SingleFileName)))
         {
@@ -153,6 +159,21 @@ internal static class Commands
         }
 
         return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The exported tokenizer files read as a Qwen2 checkpoint (<see cref="ModelTokenizer"/>: Qwen2's split regex and NFC,
+    /// specials from tokenizer_config.json) must give the ids the model was trained on (<see cref="ShapesTokenizer"/>,
+    /// GPT-2's split) for every held-out prompt and answer; returns 1 on a mismatch.
+    /// </summary>
+    private static int CheckQwen2Tokenizer(string folder, ShapesTokenizer trained, string data)
+    {
+        var qwen = ModelTokenizer.Load(folder);
+        var records = new[] { "validation.jsonl", "test.jsonl" }.SelectMany(f => DatasetFiles.Read(Path.Combine(data, f))).ToList();
+        var differ = records.Count(r => !qwen.EncodePrompt(r.Prompt).SequenceEqual(trained.EncodePrompt(r.Prompt))
+            || !qwen.Encode(PromptTemplate.AnswerText(r.Answer)).SequenceEqual(trained.EncodeAnswer(r.Answer)[..^1]));
+        Trainer.Log($"tokenizer_config.json (Qwen2Tokenizer) through ModelTokenizer: {records.Count - differ}/{records.Count} held-out prompts and answers encode as in training -> {(differ == 0 ? "PASS" : "FAIL")}");
+        return differ == 0 ? 0 : 1;
     }
 
     /// <summary>Logits at the question + answer positions of validation sample <paramref name="i"/>: training module, then loader.</summary>

@@ -15,7 +15,7 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    Console.Error.WriteLine("usage: ShapesVlm.Train [--out DIR] [--minutes M] [--steps N] [--seed S] [--size small|medium|wide-vision] [--resume] [--bench N]");
+    Console.Error.WriteLine("usage: ShapesVlm.Train [--out DIR] [--minutes M] [--steps N] [--seed S] [--size small|medium|wide-vision] [--layout llava-1.5|siglip-qwen2] [--resume] [--bench N]");
     Console.Error.WriteLine("       ShapesVlm.Train --eval data/test.jsonl [--out DIR]    evaluate the shipped folder with the DopCompiler loader");
     Console.Error.WriteLine("       ShapesVlm.Train --check [--out DIR]                    parity: exported checkpoint vs the training module");
     return 2;

@@ -36,7 +36,10 @@ internal sealed class Trainer(TrainingOptions options)
             // After the model's own init (which is unchanged) and before the aux heads, so the run stays seed-deterministic.
             using var noGrad = no_grad();
             using var table = SinCosPositions.Table(shape.ImageSize / shape.PatchSize, shape.VisionHidden);
-            model.named_parameters().Single(p => p.name == "vision_tower.vision_model.embeddings.position_embedding.weight").parameter.copy_(table);
+            var positions = model.named_parameters().Single(p => p.name == "vision_tower.vision_model.embeddings.position_embedding.weight").parameter;
+            // SigLIP has no [CLS] row: its table is the patch rows alone.
+            using var rows = table.narrow(0, table.shape[0] - positions.shape[0], positions.shape[0]);
+            positions.copy_(rows);
         }
 
         // Training-only dense supervision of the vision pathway (not exported); created after the model so its init is unchanged.
@@ -45,7 +48,7 @@ internal sealed class Trainer(TrainingOptions options)
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter))
             .Concat(AuxParameters(aux, decoderLeft)).ToList();
         var count = model.parameters().Sum(p => p.numel());
-        Log($"model: size {options.Size}, {count:N0} parameters; decoder d={shape.Hidden} L={shape.Layers} H={shape.Heads}/{shape.KeyValueHeads} rope θ={shape.RopeTheta:G} "
+        Log($"model: layout {shape.Layout}, size {options.Size}, {count:N0} parameters; decoder d={shape.Hidden} L={shape.Layers} H={shape.Heads}/{shape.KeyValueHeads} rope θ={shape.RopeTheta:G} "
             + $"mlp={shape.Intermediate}; vision d={shape.VisionHidden} L={shape.VisionLayers} H={shape.VisionHeads} mlp={shape.VisionIntermediate}; "
             + $"{shape.NumPatches} image tokens, vision positions {options.VisionPositionInit}; threads {torch.get_num_threads()}");
         Log($"schedule: {options.Steps} steps x {options.ImagesPerBatch} images (<= {options.QuestionsPerImage} questions each), lr {options.LearningRate} "

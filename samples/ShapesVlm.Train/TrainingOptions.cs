@@ -57,9 +57,18 @@ internal sealed record TrainingOptions
     /// <summary>After how many decoder layers <see cref="Modules.DecoderLeftHead"/> reads the image tokens.</summary>
     public int AuxDecoderLeftLayer { get; init; } = 2;
 
-    /// <summary>The model shape these options train: the size preset with the tokenizer's vocabulary and the RoPE base.</summary>
-    public ModelShape ModelShape(ShapesVlm.Data.ShapesTokenizer tokenizer) =>
-        Train.ModelShape.Preset(Size) with { Vocab = tokenizer.VocabSize, ImageTokenIndex = tokenizer.ImageTokenId, RopeTheta = RopeTheta };
+    /// <summary>Checkpoint family to build and export: <see cref="ModelLayout.Llava15"/> (default) or <see cref="ModelLayout.SiglipQwen2"/>.</summary>
+    public string Layout { get; init; } = ModelLayout.Llava15;
+
+    /// <summary>
+    /// The model shape these options train: the size preset with the tokenizer's vocabulary, the RoPE base and the layout
+    /// (SigLIP + Qwen2 take their families' 1e-6 norm epsilons, SiglipVisionConfig's and Qwen2's defaults).
+    /// </summary>
+    public ModelShape ModelShape(ShapesVlm.Data.ShapesTokenizer tokenizer)
+    {
+        var shape = Train.ModelShape.Preset(Size) with { Vocab = tokenizer.VocabSize, ImageTokenIndex = tokenizer.ImageTokenId, RopeTheta = RopeTheta, Layout = Layout };
+        return shape.IsSiglipQwen2 ? shape with { LayerNormEps = 1e-6, RmsNormEps = 1e-6 } : shape;
+    }
 
     public static TrainingOptions Parse(IReadOnlyList<string> args, out string mode, out string? argument)
     {
@@ -77,6 +86,7 @@ internal sealed record TrainingOptions
                 "--data" => o with { Data = Next() },
                 "--checkpoint" => o with { Checkpoint = Next() },
                 "--size" => o with { Size = Next() },
+                "--layout" => o with { Layout = ModelLayout.Parse(Next()) },
                 "--minutes" => o with { Minutes = D() },
                 "--steps" => o with { Steps = L() },
                 "--seed" => o with { Seed = (int)L() },

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace ShapesVlm.Train.Modules;
 
-// Field names follow the Hugging Face LLaMA tensor names, so named_parameters() gives the checkpoint's names.
+// Field names follow the Hugging Face LLaMA (and Qwen2) tensor names, so named_parameters() gives the checkpoint's names.
 #pragma warning disable IDE1006
 
 /// <summary>
@@ -144,9 +144,11 @@ internal sealed class LlamaAttention : nn.Module
         _heads = shape.Heads;
         _kvHeads = shape.KeyValueHeads;
         _headDim = shape.HeadDim;
-        q_proj = nn.Linear(shape.Hidden, _heads * _headDim, hasBias: false);
-        k_proj = nn.Linear(shape.Hidden, _kvHeads * _headDim, hasBias: false);
-        v_proj = nn.Linear(shape.Hidden, _kvHeads * _headDim, hasBias: false);
+        // Qwen2Attention: q/k/v_proj bias=True, o_proj bias=False; LLaMA has none.
+        var qkvBias = shape.IsSiglipQwen2;
+        q_proj = nn.Linear(shape.Hidden, _heads * _headDim, hasBias: qkvBias);
+        k_proj = nn.Linear(shape.Hidden, _kvHeads * _headDim, hasBias: qkvBias);
+        v_proj = nn.Linear(shape.Hidden, _kvHeads * _headDim, hasBias: qkvBias);
         o_proj = nn.Linear(_heads * _headDim, shape.Hidden, hasBias: false);
         RegisterComponents();
     }

@@ -8,8 +8,9 @@ namespace ShapesVlm.Train.Modules;
 #pragma warning disable IDE1006
 
 /// <summary>
-/// The trainable LLaVA-1.5 model: CLIP vision tower, two-layer projector, LLaMA decoder. Its parameter names are the
-/// Hugging Face (pre-4.52) LLaVA names, so <see cref="nn.Module.named_parameters"/> is the checkpoint.
+/// The trainable LLaVA model: CLIP (or SigLIP) vision tower, two-layer projector, LLaMA (or Qwen2) decoder, by the shape's
+/// <see cref="ModelShape.Layout"/>. Its parameter names are the Hugging Face (pre-4.52) LLaVA names, so
+/// <see cref="nn.Module.named_parameters"/> is the checkpoint.
 /// </summary>
 internal sealed class LlavaForTraining : nn.Module
 {

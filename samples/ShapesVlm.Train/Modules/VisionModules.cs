@@ -8,22 +8,22 @@ namespace ShapesVlm.Train.Modules;
 // Field names follow the Hugging Face CLIP tensor names, so named_parameters() gives the checkpoint's names.
 #pragma warning disable IDE1006
 
-/// <summary><c>vision_tower</c>: holds <c>vision_model</c>, as in LLaVA checkpoints.</summary>
+/// <summary><c>vision_tower</c>: holds <c>vision_model</c> (CLIP or SigLIP, by the shape's layout), as in LLaVA checkpoints.</summary>
 internal sealed class VisionTowerModule : nn.Module
 {
-    private readonly ClipVisionTransformer vision_model;
+    private readonly nn.Module<Tensor, Tensor> vision_model;
 
     public VisionTowerModule(ModelShape shape) : base("vision_tower")
     {
-        vision_model = new ClipVisionTransformer(shape);
+        vision_model = shape.IsSiglipQwen2 ? new SiglipVisionTransformer(shape) : new ClipVisionTransformer(shape);
         RegisterComponents();
     }
 
     /// <summary>Patch features of the last layer without [CLS]: pixels [B, 3, H, W] → [B, N, D_v].</summary>
-    public Tensor Forward(Tensor pixels) => vision_model.Forward(pixels);
+    public Tensor Forward(Tensor pixels) => vision_model.forward(pixels);
 }
 
-internal sealed class ClipVisionTransformer : nn.Module
+internal sealed class ClipVisionTransformer : nn.Module<Tensor, Tensor>
 {
     private readonly ClipEmbeddings embeddings;
     private readonly LayerNorm pre_layrnorm; // (sic) CLIP's name
@@ -42,7 +42,7 @@ internal sealed class ClipVisionTransformer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor pixels)
+    public override Tensor forward(Tensor pixels)
     {
         var h = pre_layrnorm.forward(embeddings.Forward(pixels)); // [B, N+1, D_v]
         h = encoder.Forward(h);
@@ -154,9 +154,11 @@ internal sealed class ClipAttention : nn.Module
 internal sealed class ClipMlp : nn.Module
 {
     private readonly Linear fc1, fc2;
+    private readonly bool _tanhGelu;
 
     public ClipMlp(ModelShape shape) : base("mlp")
     {
+        _tanhGelu = shape.IsSiglipQwen2;
         fc1 = nn.Linear(shape.VisionHidden, shape.VisionIntermediate);
         fc2 = nn.Linear(shape.VisionIntermediate, shape.VisionHidden);
         RegisterComponents();
@@ -165,7 +167,8 @@ internal sealed class ClipMlp : nn.Module
     public Tensor Forward(Tensor x)
     {
         var y = fc1.forward(x);
-        y = y * torch.sigmoid(y.Times(1.702)); // quick_gelu
+        // SigLIP's gelu_pytorch_tanh is nn.functional.gelu(x, approximate="tanh"); CLIP's quick_gelu is x·σ(1.702x).
+        y = _tanhGelu ? nn.functional.gelu(y, GELU.Approximate.tanh) : y * torch.sigmoid(y.Times(1.702));
         return fc2.forward(y);
     }
 }
