@@ -148,6 +148,7 @@ namespace DopCompiler.Generator
                     NumHeads = document.Model.NumHeads,
                     NumKeyValueHeads = document.Model.NumKeyValueHeads,
                     ImageTokens = document.Model.ImageTokens,
+                    ImageTokensVary = document.Model.ImageTokensVary,
                     ImageTokenId = document.Model.ImageTokenId,
                 },
                 Groups = new EquatableArray<GroupSpec>(document.Groups.Select(g => new GroupSpec(g.Name, DopConventions.PascalCase(g.Name), g.Source, g.Prunable, g.MeanTokens))),

@@ -158,7 +158,14 @@ namespace DopCompiler.Policy
 
         [DataMember(Name = "head_dim")] public int HeadDim { get; set; }
 
+        /// <summary>Image tokens per image; 0 when <see cref="ImageTokensVary"/> (or for a plain decoder).</summary>
         [DataMember(Name = "image_tokens")] public int ImageTokens { get; set; }
+
+        /// <summary>
+        /// An anyres model (<c>llava_next</c>, <c>llava_onevision</c>): every image has as many tokens as its size gives, so
+        /// the class states no count (absent, false, for one-tile models).
+        /// </summary>
+        [DataMember(Name = "image_tokens_vary", EmitDefaultValue = false)] public bool ImageTokensVary { get; set; }
 
         [DataMember(Name = "image_token_id")] public int ImageTokenId { get; set; }
     }

@@ -87,17 +87,34 @@ public abstract class DopCompiledModel : IDisposable
     /// </summary>
     public Tensor Forward(string imagePath, IReadOnlyList<int> promptTokenIds) => ForwardVariant(0, imagePath, promptTokenIds);
 
-    /// <summary>Logits [V] at the last prompt position for preprocessed pixels [3, H, W] (null for a text-only prompt).</summary>
+    /// <summary>
+    /// Logits [V] at the last prompt position for preprocessed pixels [3, H, W] (null for a text-only prompt). An anyres
+    /// model needs the image's size to place its tiles: give it the image file (<see cref="Forward(string, IReadOnlyList{int})"/>).
+    /// </summary>
     public Tensor Forward(Tensor? pixels, IReadOnlyList<int> promptTokenIds) => ForwardVariant(0, pixels, promptTokenIds);
 
     /// <summary>
     /// The pruned prefill over prompt embeddings [T, d] laid out as <paramref name="segments"/>; logits [V] at the last
     /// position. <paramref name="clsAttention"/> ranks image tokens for a [CLS]-split policy (unused by a spread one); <paramref name="cache"/>
     /// (one per layer) receives each layer's kept keys/values for decoding; <paramref name="flops"/>, when given, counts the
-    /// matrix-product FLOPs the pruned prefill executes.
+    /// matrix-product FLOPs the pruned prefill executes; <paramref name="imageGrid"/> places a tiled (anyres) image's tokens
+    /// for a split policy's order (<see cref="ImageTokenGrid.Of"/>; null for one tile).
     /// </summary>
-    public Tensor Prefill(Tensor embeddings, PromptSegments segments, float[]? clsAttention = null, LayerKvCache[]? cache = null, ExecutedFlops? flops = null) =>
-        PrefillVariant(0, embeddings, segments, clsAttention, cache, flops);
+    public Tensor Prefill(Tensor embeddings, PromptSegments segments, float[]? clsAttention = null, LayerKvCache[]? cache = null, ExecutedFlops? flops = null,
+        ImageTokenGrid? imageGrid = null) =>
+        PrefillVariant(0, embeddings, segments, clsAttention, cache, flops, imageGrid);
+
+    /// <summary>
+    /// Image tokens the prompt holds for an image of <paramref name="imageHeight"/> × <paramref name="imageWidth"/> pixels
+    /// (as decoded, before preprocessing): the same for every size on a one-tile model, the anyres packing's count
+    /// (base image, tile grid, one newline per row) on LLaVA-NeXT / LLaVA-OneVision.
+    /// </summary>
+    public int ImageTokensFor(int imageHeight, int imageWidth)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageHeight);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageWidth);
+        return Model.Config.IsAnyres ? Model.Config.AnyresImageTokens(imageHeight, imageWidth) : Model.Config.ImageTokensPerImage;
+    }
 
     /// <summary>
     /// Greedy decoding: the pruned prefill, then up to <paramref name="maxNewTokens"/> tokens from a per-layer KV
@@ -132,27 +149,14 @@ public abstract class DopCompiledModel : IDisposable
         }
     }
 
-    /// <summary>Decodes and preprocesses an image file as the checkpoint's <c>preprocessor_config.json</c> says: [3, H, W] fp32.</summary>
+    /// <summary>
+    /// Decodes and preprocesses an image file as the checkpoint's <c>preprocessor_config.json</c> says: [3, H, W] fp32, or
+    /// on an anyres model its tiles [n, 3, c, c], base image first (which only the image file's own overloads can place).
+    /// </summary>
     public Tensor LoadPixels(string imagePath)
     {
-        ArgumentNullException.ThrowIfNull(imagePath);
-        try
-        {
-            _preprocessor ??= ImagePreprocessor.FromFile(Path.Combine(Model.Folder, "preprocessor_config.json"), Model.Config.Vision?.ImageSize);
-            if (_preprocessor.IsAnyres || Model.Config.IsAnyres)
-            {
-                throw new DopException(DiagnosticCodes.ModelConfig,
-                    $"generated classes read one tile per image; {Model.Folder} tiles images (anyres, model_type {Model.Config.ModelType}): issue 17 item 4",
-                    Model.Folder);
-            }
-
-            var values = _preprocessor.ToPixelValues(imagePath);
-            return tensor(values, [3L, _preprocessor.Height, _preprocessor.Width]);
-        }
-        catch (SpecException e)
-        {
-            throw new DopException(DiagnosticCodes.PromptLayout, e.Message, imagePath, inner: e);
-        }
+        var image = Preprocess(imagePath);
+        return image.Count == 1 ? tensor(image.Pixels, [3L, image.Height, image.Width]) : tensor(image.Pixels, [(long)image.Count, 3L, image.Height, image.Width]);
     }
 
     public void Dispose()
@@ -177,19 +181,25 @@ public abstract class DopCompiledModel : IDisposable
     /// <summary><see cref="Forward(string, IReadOnlyList{int})"/> under variant <paramref name="variant"/> (generated classes wrap it with their <c>Variant</c> enum).</summary>
     protected Tensor ForwardVariant(int variant, string imagePath, IReadOnlyList<int> promptTokenIds)
     {
-        using var pixels = LoadPixels(imagePath);
-        return ForwardVariant(variant, pixels, promptTokenIds);
+        ArgumentNullException.ThrowIfNull(imagePath);
+        using var scope = NewDisposeScope();
+        return Run(variant, EncodeFile(imagePath), promptTokenIds, cache: null, out _).MoveToOuterDisposeScope();
     }
 
     /// <summary><see cref="Forward(Tensor?, IReadOnlyList{int})"/> under variant <paramref name="variant"/>.</summary>
-    protected Tensor ForwardVariant(int variant, Tensor? pixels, IReadOnlyList<int> promptTokenIds) => Run(variant, pixels, promptTokenIds, cache: null, out _);
+    protected Tensor ForwardVariant(int variant, Tensor? pixels, IReadOnlyList<int> promptTokenIds)
+    {
+        using var scope = NewDisposeScope();
+        return Run(variant, EncodePixels(pixels), promptTokenIds, cache: null, out _).MoveToOuterDisposeScope();
+    }
 
     /// <summary><see cref="Prefill"/> under variant <paramref name="variant"/>.</summary>
-    protected Tensor PrefillVariant(int variant, Tensor embeddings, PromptSegments segments, float[]? clsAttention, LayerKvCache[]? cache, ExecutedFlops? flops)
+    protected Tensor PrefillVariant(int variant, Tensor embeddings, PromptSegments segments, float[]? clsAttention, LayerKvCache[]? cache, ExecutedFlops? flops,
+        ImageTokenGrid? imageGrid = null)
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         using var noGrad = no_grad();
-        var layout = TokenGroupLayout.ForLlava(segments, 1, clsAttention, Shape.ImageKeyFraction, imageRanking: Shape.ImageRanking);
+        var layout = TokenGroupLayout.ForLlava(segments, 1, clsAttention, Shape.ImageKeyFraction, imageRanking: Shape.ImageRanking, imageGrid: imageGrid);
         lock (_gate)
         {
             var program = ProgramFor(variant, layout);
@@ -202,19 +212,26 @@ public abstract class DopCompiledModel : IDisposable
     /// <summary><see cref="Generate(string, IReadOnlyList{int}, int, int)"/> under variant <paramref name="variant"/>.</summary>
     protected IReadOnlyList<int> GenerateVariant(int variant, string imagePath, IReadOnlyList<int> promptTokenIds, int maxNewTokens, int eosTokenId)
     {
-        using var pixels = LoadPixels(imagePath);
-        return GenerateVariant(variant, pixels, promptTokenIds, maxNewTokens, eosTokenId);
+        ArgumentNullException.ThrowIfNull(imagePath);
+        using var scope = NewDisposeScope();
+        return Generate(variant, EncodeFile(imagePath), promptTokenIds, maxNewTokens, eosTokenId);
     }
 
     /// <summary><see cref="Generate(Tensor?, IReadOnlyList{int}, int, int)"/> under variant <paramref name="variant"/>.</summary>
     protected IReadOnlyList<int> GenerateVariant(int variant, Tensor? pixels, IReadOnlyList<int> promptTokenIds, int maxNewTokens, int eosTokenId)
+    {
+        using var scope = NewDisposeScope();
+        return Generate(variant, EncodePixels(pixels), promptTokenIds, maxNewTokens, eosTokenId);
+    }
+
+    private IReadOnlyList<int> Generate(int variant, EncodedImage? image, IReadOnlyList<int> promptTokenIds, int maxNewTokens, int eosTokenId)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
         using var noGrad = no_grad();
         var cache = Model.NewCache();
         try
         {
-            using var first = Run(variant, pixels, promptTokenIds, cache, out var length);
+            using var first = Run(variant, image, promptTokenIds, cache, out var length);
             return GreedyDecoder.Continue(Model, first, length, cache, maxNewTokens, eosTokenId);
         }
         finally
@@ -253,26 +270,68 @@ public abstract class DopCompiledModel : IDisposable
         Model.Dispose();
     }
 
-    private Tensor Run(int variant, Tensor? pixels, IReadOnlyList<int> promptTokenIds, LayerKvCache[]? cache, out int promptLength)
+    /// <summary>The checkpoint's preprocessing of an image file (DOP004 when preprocessor_config.json does not fit config.json; DOP007 for a bad image).</summary>
+    private PreprocessedImage Preprocess(string imagePath)
+    {
+        ArgumentNullException.ThrowIfNull(imagePath);
+        try
+        {
+            _preprocessor ??= ImagePreprocessor.FromFile(Path.Combine(Model.Folder, "preprocessor_config.json"), Model.Config.Vision?.ImageSize);
+            if (_preprocessor.MismatchWith(Model.Config.ImageGridPinpoints, Model.Config.ModelType) is { } problem)
+            {
+                throw new DopException(DiagnosticCodes.ModelConfig, problem, Path.Combine(Model.Folder, "preprocessor_config.json"));
+            }
+
+            return _preprocessor.Preprocess(imagePath);
+        }
+        catch (SpecException e)
+        {
+            throw new DopException(DiagnosticCodes.PromptLayout, e.Message, imagePath, inner: e);
+        }
+    }
+
+    /// <summary>An image file's features (in the caller's dispose scope), tiled and placed by its size on an anyres model.</summary>
+    private EncodedImage EncodeFile(string imagePath)
+    {
+        var image = Preprocess(imagePath);
+        using var pixels = tensor(image.Pixels, [(long)image.Count, 3L, image.Height, image.Width]);
+        var (features, cls) = Model.EncodeImage(pixels, image.ImageHeight, image.ImageWidth);
+        return new EncodedImage(features, cls, ImageTokenGrid.Of(Model.Config, image.ImageHeight, image.ImageWidth));
+    }
+
+    /// <summary>Preprocessed one-tile pixels' features (in the caller's dispose scope); null pixels: a text-only prompt.</summary>
+    private EncodedImage? EncodePixels(Tensor? pixels)
+    {
+        if (pixels is null)
+        {
+            return null;
+        }
+
+        if (Model.Config.IsAnyres)
+        {
+            throw new DopException(DiagnosticCodes.ModelConfig,
+                $"model_type {Model.Config.ModelType} tiles each image by its size, which pixels alone do not tell: pass the image file (Forward/Generate(imagePath, ...))",
+                Model.Folder);
+        }
+
+        var (features, cls) = Model.EncodeImage(pixels);
+        return new EncodedImage(features, cls, Grid: null);
+    }
+
+    private Tensor Run(int variant, EncodedImage? image, IReadOnlyList<int> promptTokenIds, LayerKvCache[]? cache, out int promptLength)
     {
         ArgumentNullException.ThrowIfNull(promptTokenIds);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        float[]? cls = null;
-        Tensor? features = null;
-        if (pixels is not null)
-        {
-            (features, var clsAttention) = Model.EncodeImage(pixels);
-            if (Shape.ImageKeyFraction is not null)
-            {
-                cls = clsAttention.ToHostFloats();
-            }
-        }
-
-        var embeddings = Model.EmbedPrompt(promptTokenIds, features, out var segments);
+        // Only a [CLS]-ranked split reads the scores; a spread split reads the grid.
+        var cls = image is not null && Shape.ImageKeyFraction is not null ? image.ClsAttention.ToHostFloats() : null;
+        var embeddings = Model.EmbedPrompt(promptTokenIds, image?.Features, out var segments);
         promptLength = segments.Length;
-        return PrefillVariant(variant, embeddings, segments, cls, cache, flops: null).MoveToOuterDisposeScope();
+        return PrefillVariant(variant, embeddings, segments, cls, cache, flops: null, image?.Grid).MoveToOuterDisposeScope();
     }
+
+    /// <summary>An image through the vision tower: features [N, d], [CLS] attention, and where an anyres image's tokens lie.</summary>
+    private sealed record EncodedImage(Tensor Features, Tensor ClsAttention, ImageTokenGrid? Grid);
 
     private DopLayoutProgram ProgramFor(int variant, TokenGroupLayout layout)
     {

@@ -19,8 +19,11 @@ public sealed record DopModelShape
 
     public required int NumKeyValueHeads { get; init; }
 
-    /// <summary>Image tokens per image (0 for a plain decoder).</summary>
+    /// <summary>Image tokens per image (0 for a plain decoder, and for an anyres model: <see cref="ImageTokensVary"/>).</summary>
     public required int ImageTokens { get; init; }
+
+    /// <summary>An anyres model (<c>llava_next</c>, <c>llava_onevision</c>): each image has as many tokens as its size gives.</summary>
+    public bool ImageTokensVary { get; init; }
 
     /// <summary>Token group names in prompt order; bit <c>i</c> of a group mask is group <c>i</c>.</summary>
     public required IReadOnlyList<string> Groups { get; init; }
@@ -64,7 +67,17 @@ public sealed record DopModelShape
         Expect("intermediate_size", IntermediateSize, text.IntermediateSize);
         Expect("num_attention_heads", NumHeads, text.NumHeads);
         Expect("num_key_value_heads", NumKeyValueHeads, text.NumKeyValueHeads);
-        Expect("image tokens per image", ImageTokens, config.ImageTokensPerImage);
+        if (ImageTokensVary != config.IsAnyres)
+        {
+            problems.Add(ImageTokensVary
+                ? $"model_type {config.ModelType} reads one tile per image, the policy was made for an anyres model (tiled images)"
+                : $"model_type {config.ModelType} tiles images (anyres), the policy was made for {ImageTokens} image tokens per image");
+        }
+        else if (!ImageTokensVary)
+        {
+            Expect("image tokens per image", ImageTokens, config.ImageTokensPerImage);
+        }
+
         if (problems.Count > 0)
         {
             throw new DopException(DiagnosticCodes.PolicyMismatch,

@@ -8,14 +8,16 @@ public static class SampleLayoutBuilder
 {
     /// <summary>
     /// Groups in prompt order; an image split takes its key tokens in its <see cref="GroupDefinition.Ranking"/> order.
-    /// The last <paramref name="alwaysKeptTail"/> positions are never pruned.
+    /// The last <paramref name="alwaysKeptTail"/> positions are never pruned. <paramref name="imageGrid"/> places a tiled
+    /// (anyres) image's tokens for the <c>spread</c> order (null: one tile).
     /// </summary>
-    public static TokenGroupLayout Build(IReadOnlyList<GroupDefinition> groups, PromptSegments segments, float[] clsAttention, int alwaysKeptTail)
+    public static TokenGroupLayout Build(IReadOnlyList<GroupDefinition> groups, PromptSegments segments, float[] clsAttention, int alwaysKeptTail,
+        ImageTokenGrid? imageGrid = null)
     {
         var resolved = new List<TokenGroup>();
         var image = Enumerable.Range(segments.ImageStart, segments.ImageLength).ToArray();
         // Only a split needs the order (and, for the [CLS] order, one score per image token).
-        var ranked = groups.FirstOrDefault(g => g.Source == "image_key") is { } key ? ImageTokenOrder.Of(key.Ranking, clsAttention, image.Length) : [];
+        var ranked = groups.FirstOrDefault(g => g.Source == "image_key") is { } key ? ImageTokenOrder.Of(key.Ranking, clsAttention, image.Length, imageGrid) : [];
         var imageTaken = 0;
         foreach (var group in groups)
         {

@@ -5,6 +5,7 @@ using DopCompiler.Model.Text;
 using DopCompiler.Spec;
 using static TorchSharp.torch;
 using DopCompiler.Inputs.Images;
+using DopCompiler.Search.Evaluation;
 
 namespace DopCompiler.Search;
 
@@ -115,9 +116,7 @@ public sealed class SearchContext : IDisposable
         ValidationSample sample, int index, int maxPositions, SearchStatistics statistics)
     {
         using var scope = NewDisposeScope();
-        var pixelValues = preprocessor.ToPixelValues(sample.ImagePath);
-        var pixels = tensor(pixelValues).reshape(3, preprocessor.Height, preprocessor.Width);
-        var (features, cls) = model.EncodeImage(pixels);
+        var (features, cls, grid) = ImageInput.Encode(model, preprocessor, sample.ImagePath);
         var promptIds = tokenizer.EncodePrompt(sample.Prompt);
         if (!promptIds.Contains(model.Config.ImageTokenIndex))
         {
@@ -140,7 +139,7 @@ public sealed class SearchContext : IDisposable
         var segments = new PromptSegments(promptSegments.SystemLength, promptSegments.ImageLength, promptSegments.TextLength + forced.Length);
         var outputs = Enumerable.Range(promptSegments.Length - 1, forced.Length + 1).ToArray();
         var clsAttention = cls.ToHostFloats();
-        var layout = SampleLayoutBuilder.Build(groups, segments, clsAttention, forced.Length + 1);
+        var layout = SampleLayoutBuilder.Build(groups, segments, clsAttention, forced.Length + 1, grid);
 
         using var emptyPlan = ExecutionPlan.Build(OperationMask.KeepAll(layout.Groups.Select(g => g.Name).ToArray(), model.Config.Text.NumLayers), layout, outputs, model.Rotary);
         var boundaries = Boundaries(model, embeddings, emptyPlan, statistics);
@@ -156,6 +155,7 @@ public sealed class SearchContext : IDisposable
             Boundaries = boundaries,
             Segments = segments,
             ClsAttention = clsAttention,
+            ImageGrid = grid,
         };
     }
 }

@@ -32,6 +32,9 @@ public sealed class SearchSample : IDisposable
     /// <summary>The vision tower's [CLS] attention over the image tokens: the ranking an image-token-count split keeps the top of.</summary>
     public required float[] ClsAttention { get; init; }
 
+    /// <summary>Where a tiled (anyres) image's tokens lie, for the <c>spread</c> order; null for one tile.</summary>
+    public ImageTokenGrid? ImageGrid { get; init; }
+
     public void Dispose()
     {
         Embeddings.Dispose();

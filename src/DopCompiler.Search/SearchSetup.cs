@@ -34,8 +34,8 @@ internal sealed record SearchSetup(
     /// <summary>Reads the validation set and the model's config and checks the n_v grid; nothing is loaded or run yet.</summary>
     /// <exception cref="SpecException">The validation set is malformed.</exception>
     /// <exception cref="DopException">
-    /// DOP045 when the n_v grid does not fit the groups or the model; DOP046 when an image split would rank tokens by
-    /// [CLS] attention on a tower that has no [CLS] token (SigLIP).
+    /// DOP045 when the n_v grid does not fit the groups or the model (or the model is anyres); DOP046 when an image split
+    /// would rank tokens by [CLS] attention on a tower that has no [CLS] token (SigLIP) or on tiled images.
     /// </exception>
     public static SearchSetup Prepare(DopSpec spec, SearchOptions options, ISearchProgress progress)
     {
@@ -61,31 +61,22 @@ internal sealed record SearchSetup(
         var budget = options.Budget ?? spec.Budget.Value;
         var inputs = SearchInputs.Of(spec, validation, budget);
         var config = ModelConfigReader.Read(spec.Model);
-        if (config.IsAnyres)
-        {
-            // Every sample has its own image-token count on anyres models; the search, the FLOPs/time model and the
-            // generated class all assume one count per model today.
-            throw new DopException(DiagnosticCodes.ModelConfig,
-                $"model_type {config.ModelType} cannot be searched yet: its image-token count differs per image (anyres tiles), and the search assumes one count "
-                + "per model. `dop logits` and `dop eval` without a policy run it; DOP on variable image-token counts is issue 17 item 3",
-                Path.Combine(spec.Model, ModelConfigReader.FileName));
-        }
-
         var groups = SearchContext.GroupsOf(spec);
-        var grid = TokenCountGridOf(spec, groups, config.ImageTokensPerImage);
+        var grid = TokenCountGridOf(spec, groups, config);
         CheckClsRanking(spec, groups, config);
         return new SearchSetup(spec, options, validation, budget, inputs, config, groups, grid);
     }
 
     /// <summary>
-    /// A SigLIP tower has no [CLS] token, so there is no [CLS] attention to rank image tokens by: a <c>cls_split</c> or
+    /// A SigLIP tower has no [CLS] token, and a tiled (anyres) image has one per tile but none over its packed tokens, so
+    /// there is no [CLS] attention to rank image tokens by: a <c>cls_split</c> or
     /// an <c>n_v</c> grid whose ranking is <c>cls</c> (the default) is refused with a pointer to <c>ranking: spread</c>
     /// rather than given a made-up order (docs/spec.md, <c>groups[].ranking</c>). Groups that are never split need no
     /// ranking and search as on CLIP.
     /// </summary>
     private static void CheckClsRanking(DopSpec spec, IReadOnlyList<GroupDefinition> groups, ModelConfig config)
     {
-        if (config.Vision is not { HasClassToken: false } vision)
+        if (config.Vision is not { } vision || (vision.HasClassToken && !config.IsAnyres))
         {
             return;
         }
@@ -96,18 +87,29 @@ internal sealed record SearchSetup(
         {
             var what = ranked.Source == "image" ? "grid.n_v" : "cls_split";
             throw new DopException(DiagnosticCodes.ClsRanking,
-                $"{what} on group '{ranked.Name}' ranks image tokens by [CLS] attention (ranking: cls, the default), but the {vision.ModelType} tower has no [CLS] token; add 'ranking: spread' to the image group",
+                $"{what} on group '{ranked.Name}' ranks image tokens by [CLS] attention (ranking: cls, the default), but {(config.IsAnyres ? $"a {config.ModelType} image is several tiles with no single [CLS] over the packed tokens" : $"the {vision.ModelType} tower has no [CLS] token")}; add 'ranking: spread' to the image group",
                 spec.SourcePath);
         }
     }
 
     /// <summary>The spec's n_v grid checked against the groups and the model (null when n_v is not searched).</summary>
-    private static int[]? TokenCountGridOf(DopSpec spec, IReadOnlyList<GroupDefinition> groups, int imageTokens)
+    private static int[]? TokenCountGridOf(DopSpec spec, IReadOnlyList<GroupDefinition> groups, ModelConfig config)
     {
         if (spec.Grid.NV is not { } grid)
         {
             return null;
         }
+
+        if (config.IsAnyres)
+        {
+            // n_v is a count of one image's tokens, kept the same for every prompt; a tiled image has as many tokens as its
+            // size gives (docs/spec.md, "Anyres models"). A cls_split with 'ranking: spread' keeps a share of each image.
+            throw new DopException(DiagnosticCodes.TokenCountGrid,
+                $"grid.n_v keeps a fixed count of image tokens, but a {config.ModelType} model's image-token count differs per image size; "
+                + "split the image group by share instead (cls_split with 'ranking: spread')", spec.SourcePath);
+        }
+
+        var imageTokens = config.ImageTokensPerImage;
 
         var image = ImageTokenSplit.ImageGroupIndex(groups);
         if (image < 0 || !groups[image].Prunable)

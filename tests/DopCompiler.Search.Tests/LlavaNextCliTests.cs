@@ -5,7 +5,7 @@ namespace DopCompiler.Search.Tests;
 
 /// <summary>
 /// <c>dop logits</c> and <c>dop eval</c> run a LLaVA-NeXT or LLaVA-OneVision (anyres) model unpruned; <c>dop search</c>
-/// refuses both with a coded error naming the follow-up (variable image-token counts per sample).
+/// searches both with a per-image image-token count.
 /// </summary>
 public sealed class LlavaNextCliTests : IDisposable
 {
@@ -27,7 +27,7 @@ public sealed class LlavaNextCliTests : IDisposable
     public LlavaNextCliTests() => Directory.CreateDirectory(_folder);
 
     [Fact]
-    public void LogitsOnATiledImageEqualTheInProcessForwardAndSearchIsRefused()
+    public void LogitsOnATiledImageEqualTheInProcessForwardAndSearchRuns()
     {
         var spec = TinySearchProject.Write(_folder, samples: 2, options: Next);
         var model = Path.Combine(_folder, "model");
@@ -56,15 +56,11 @@ public sealed class LlavaNextCliTests : IDisposable
         (code, _, error) = Dop("eval", "--model", model, "--data", Path.Combine(_folder, "data", "val.jsonl"), "--json");
         Assert.True(code == 0, error);
 
-        (code, _, error) = Dop("search", spec, "--cache-dir", Path.Combine(_folder, "cache"));
-        Assert.Equal(1, code);
-        Assert.Contains("error DOP004", error);
-        Assert.Contains("issue 17 item 3", error);
-        Assert.DoesNotContain("   at ", error);
+        SearchWritesAVaryingCountPolicyAndRefusesFixedCounts(spec);
     }
 
     [Fact]
-    public void OnevisionLogitsEqualTheInProcessForwardEvalRunsAndSearchIsRefused()
+    public void OnevisionLogitsEqualTheInProcessForwardEvalAndSearchRun()
     {
         var spec = TinySearchProject.Write(_folder, samples: 2, options: Onevision);
         var model = Path.Combine(_folder, "model");
@@ -93,12 +89,7 @@ public sealed class LlavaNextCliTests : IDisposable
         (code, _, error) = Dop("eval", "--model", model, "--data", Path.Combine(_folder, "data", "val.jsonl"), "--json");
         Assert.True(code == 0, error);
 
-        (code, _, error) = Dop("search", spec, "--cache-dir", Path.Combine(_folder, "cache"));
-        Assert.Equal(1, code);
-        Assert.Contains("error DOP004", error);
-        Assert.Contains("model_type llava_onevision cannot be searched yet", error);
-        Assert.Contains("issue 17 item 3", error);
-        Assert.DoesNotContain("   at ", error);
+        SearchWritesAVaryingCountPolicyAndRefusesFixedCounts(spec);
     }
 
     [Fact]
@@ -114,6 +105,31 @@ public sealed class LlavaNextCliTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("error DOP004", error);
         Assert.Contains("image_grid_pinpoints differ", error);
+    }
+
+    /// <summary>
+    /// <c>dop search</c> on an anyres model writes a policy whose image-token count varies per image; an n_v grid (a fixed
+    /// count) and a [CLS]-ranked split (no [CLS] over tiles) are coded errors that point to a spread split.
+    /// </summary>
+    private void SearchWritesAVaryingCountPolicyAndRefusesFixedCounts(string spec)
+    {
+        var policy = Path.Combine(_folder, "dop.policy.json");
+        var (code, _, error) = Dop("search", spec, "--cache-dir", Path.Combine(_folder, "cache"), "--out", policy);
+        Assert.True(code == 0, error);
+        var document = DopCompiler.Policy.PolicySchema.TryParse(File.ReadAllBytes(policy), out var parseError) ?? throw new InvalidOperationException(parseError);
+        Assert.True(document.Model.ImageTokensVary);
+        Assert.Equal(0, document.Model.ImageTokens);
+
+        var yaml = File.ReadAllText(spec);
+        foreach (var (extra, expected) in new[] { ("grid:\n  n_v: [4, 8]\n", "DOP045"), ("groups:\n  - source: image\n    cls_split: {key_fraction: 0.25}\n", "DOP046") })
+        {
+            File.WriteAllText(spec, yaml + "\n" + extra);
+            (code, _, error) = Dop("search", spec, "--cache-dir", Path.Combine(_folder, "cache"), "--out", policy);
+            Assert.Equal(1, code);
+            Assert.Contains("error " + expected, error);
+            Assert.Contains("ranking: spread", error);
+            Assert.DoesNotContain("   at ", error);
+        }
     }
 
     public void Dispose()

@@ -11,8 +11,9 @@ public static class TinySearchProject
 {
     public static TinyLlavaOptions DefaultOptions { get; } = new() { Vocab = 128, WeightScale = 2.0 };
 
+    /// <param name="imageSizes">Per sample (cycled) the validation image's (height, width); null: square images of the tower's size.</param>
     public static string Write(string folder, int samples = 6, double budget = 0.5, TinyLlavaOptions? options = null, string? extraYaml = null,
-        string divergence = "max_positions: 3")
+        string divergence = "max_positions: 3", IReadOnlyList<(int Height, int Width)>? imageSizes = null)
     {
         options ??= DefaultOptions;
         var model = Path.Combine(folder, "model");
@@ -34,7 +35,8 @@ public static class TinySearchProject
         {
             var image = $"images/{i:000}.png";
             var seed = random.Next();
-            File.WriteAllBytes(Path.Combine(data, image), Png.Rgb(options.ImageSize, options.ImageSize,
+            var (height, width) = imageSizes is { Count: > 0 } sizes ? sizes[i % sizes.Count] : (options.ImageSize, options.ImageSize);
+            File.WriteAllBytes(Path.Combine(data, image), Png.Rgb(width, height,
                 (x, y) => ((byte)((x * 7) + seed), (byte)((y * 5) + (seed >> 8)), (byte)((x * y) + (seed >> 16)))));
             var question = i % 2 == 0 ? "what is it?" : "how many?";
             lines.Add(JsonSerializer.Serialize(new { image, prompt = $"SYS: hi\nUSER: <image>\n{question}\nASSISTANT:", answer = "x", type = i % 2 == 0 ? "What" : "Count" }));

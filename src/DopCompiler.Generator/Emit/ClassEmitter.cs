@@ -56,7 +56,8 @@ namespace DopCompiler.Generator.Emit
             w.Line("/// <remarks>");
             w.Line("/// <para>Model: <c>" + SourceWriter.Xml(m.Name) + "</c> (" + SourceWriter.Xml(m.ModelType) + "), hash <c>" + SourceWriter.Xml(m.Hash) + "</c>; "
                 + SourceWriter.Int(m.NumLayers) + " layers, hidden " + SourceWriter.Int(m.HiddenSize) + ", " + SourceWriter.Int(m.NumHeads) + " heads ("
-                + SourceWriter.Int(m.NumKeyValueHeads) + " key/value), MLP " + SourceWriter.Int(m.IntermediateSize) + ", " + SourceWriter.Int(m.ImageTokens) + " image tokens.</para>");
+                + SourceWriter.Int(m.NumKeyValueHeads) + " key/value), MLP " + SourceWriter.Int(m.IntermediateSize) + ", "
+                + (m.ImageTokensVary ? "image tokens by each image's size (anyres tiles; <c>ImageTokensFor(height, width)</c>)" : SourceWriter.Int(m.ImageTokens) + " image tokens") + ".</para>");
             w.Line("/// <para>Policy: <c>" + SourceWriter.Xml(spec.PolicyFileName) + "</c>, spec hash <c>" + SourceWriter.Xml(spec.SpecHash) + "</c>, made by DopCompiler "
                 + SourceWriter.Xml(spec.ToolVersion) + ".</para>");
             w.Line("/// <para>Budget: " + SourceWriter.Xml(b.Kind) + " " + SourceWriter.Short(b.Asked) + " asked, " + SourceWriter.Short(b.Reached) + " reached; decoder prefill "
@@ -110,7 +111,12 @@ namespace DopCompiler.Generator.Emit
             Const("string", "ModelFolder", SourceWriter.StringLiteral(spec.ModelFolder), "Where <c>Load()</c> looks for the model, relative to the app's base directory (the build copies the trimmed model there).");
             Const("int", "LayerCount", SourceWriter.Int(m.NumLayers), "Decoder layers.");
             Const("int", "HiddenSize", SourceWriter.Int(m.HiddenSize), "Decoder hidden size (the width of embeddings and hidden states).");
-            Const("int", "ImageTokenCount", SourceWriter.Int(m.ImageTokens), "Image tokens per image in the decoder's prompt.");
+            if (!m.ImageTokensVary)
+            {
+                // An anyres image has as many tokens as its size gives: the base class's ImageTokensFor(height, width) says how many.
+                Const("int", "ImageTokenCount", SourceWriter.Int(m.ImageTokens), "Image tokens per image in the decoder's prompt.");
+            }
+
             Const("int", "ImageTokenId", SourceWriter.Int(m.ImageTokenId), "The <c>&lt;image&gt;</c> token id in prompts.");
             Const("string", "BudgetKind", SourceWriter.StringLiteral(b.Kind), "<c>fraction</c>, <c>tflops</c> or <c>latency_fraction</c>.");
             Const("double", "BudgetAsked", SourceWriter.DoubleLiteral(b.Asked), "The budget the spec asked for, in <see cref=\"BudgetKind\"/> units.");
@@ -230,6 +236,11 @@ namespace DopCompiler.Generator.Emit
             w.Line("NumHeads = " + SourceWriter.Int(m.NumHeads) + ",");
             w.Line("NumKeyValueHeads = " + SourceWriter.Int(m.NumKeyValueHeads) + ",");
             w.Line("ImageTokens = " + SourceWriter.Int(m.ImageTokens) + ",");
+            if (m.ImageTokensVary)
+            {
+                w.Line("ImageTokensVary = true,");
+            }
+
             w.Line("Groups = new[] { " + string.Join(", ", spec.Groups.Select(g => SourceWriter.StringLiteral(g.Name))) + " },");
             w.Line("ImageKeyFraction = " + (spec.ImageKeyFraction is double f ? SourceWriter.DoubleLiteral(f) : "null") + ",");
             if (spec.ImageRanking is string ranking)

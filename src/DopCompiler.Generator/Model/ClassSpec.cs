@@ -69,6 +69,9 @@ namespace DopCompiler.Generator.Model
 
         public int ImageTokens { get; init; }
 
+        /// <summary>An anyres model: the image-token count follows each image's size, so the class states none.</summary>
+        public bool ImageTokensVary { get; init; }
+
         public int ImageTokenId { get; init; }
     }
 

@@ -94,6 +94,26 @@ public sealed class ImagePreprocessor
     /// <summary>Parses the text of a <c>preprocessor_config.json</c>; <paramref name="path"/> names it in errors.</summary>
     public static ImagePreprocessor FromJson(string json, string path, int? imageSize = null) => PreprocessorConfigReader.Read(json, path, imageSize);
 
+    /// <summary>
+    /// Why this processor cannot feed a model whose config.json tiles images by <paramref name="modelPinpoints"/> (null: the
+    /// model reads one tile) of type <paramref name="modelType"/>; null when it can. The processor tiles with its own
+    /// pinpoints, the model places tiles by config.json's (as transformers does): two lists could agree on a tile count
+    /// and still disagree on the grid's shape.
+    /// </summary>
+    public string? MismatchWith(IReadOnlyList<(int Height, int Width)>? modelPinpoints, string modelType)
+    {
+        if (IsAnyres != modelPinpoints is not null)
+        {
+            return modelPinpoints is not null
+                ? $"config.json is model_type {modelType} (anyres tiles) but preprocessor_config.json has no image_grid_pinpoints (not a LlavaNextImageProcessor)"
+                : $"preprocessor_config.json tiles images (image_grid_pinpoints) but config.json is model_type {modelType}, which reads one tile";
+        }
+
+        return modelPinpoints is not null && !modelPinpoints.SequenceEqual(GridPinpoints!)
+            ? "preprocessor_config.json's image_grid_pinpoints differ from config.json's: the tiles would be placed on another grid than they were cut from"
+            : null;
+    }
+
     /// <summary>Decodes an image file and preprocesses it: CHW float32 <c>[3, Height, Width]</c>.</summary>
     /// <exception cref="SpecException">DOP033/DOP034/DOP035 for missing, undecodable or oversized images.</exception>
     public float[] ToPixelValues(string pngPath) => ToPixelValues(ImageFile.DecodeRgb(pngPath));

@@ -102,6 +102,11 @@ public static class TrimmedCheckpoint
             }
 
             names.AddRange(new[] { "linear_1.weight", "linear_1.bias", "linear_2.weight", "linear_2.bias" }.Select(rest => naming.Projector + rest));
+            if (config.IsAnyres)
+            {
+                // The row separator LLaVA-NeXT / OneVision append to every row of the tile grid (pack_image_features).
+                names.Add(naming.ImageNewline);
+            }
         }
 
         return names.Order(StringComparer.Ordinal).ToArray();

@@ -28,10 +28,19 @@ public static class ImageTokenOrder
     public static int[] Spread(int count)
     {
         var side = (int)Math.Round(Math.Sqrt(count));
-        var square = side * side == count;
+        return side * side == count ? Spread(side, side) : Spread(1, count);
+    }
+
+    /// <summary>
+    /// The coarse-to-fine order over a <paramref name="rows"/> × <paramref name="columns"/> grid read row by row: a cell's
+    /// level is the largest k with both its row and its column divisible by 2^k; higher levels first, raster order within
+    /// a level.
+    /// </summary>
+    public static int[] Spread(int rows, int columns)
+    {
         int Level(int i)
         {
-            var (row, col) = square ? (i / side, i % side) : (0, i);
+            var (row, col) = (i / columns, i % columns);
             var level = 0;
             while (level < 30 && row % (2 << level) == 0 && col % (2 << level) == 0)
             {
@@ -41,12 +50,40 @@ public static class ImageTokenOrder
             return level;
         }
 
-        return Enumerable.Range(0, count).OrderByDescending(Level).ThenBy(i => i).ToArray();
+        return Enumerable.Range(0, rows * columns).OrderByDescending(Level).ThenBy(i => i).ToArray();
+    }
+
+    /// <summary>
+    /// The <c>spread</c> order of a tiled (anyres) image: the base image's whole coarse view first (its square grid in
+    /// <see cref="Spread(int, int)"/> order), then the packed tile grid's features coarse to fine over their own rows and
+    /// columns, and the <c>image_newline</c> tokens last, top row first. Why: a prefix of any length then sees the whole
+    /// image at the best resolution that length affords (the base view is the image at tile resolution, the tile grid
+    /// refines it), and the newline tokens carry no image content, only the row structure of the fine grid.
+    /// </summary>
+    public static int[] Spread(ImageTokenGrid grid)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        var baseCount = grid.BaseSide * grid.BaseSide;
+        var stride = grid.Columns + 1;
+        var fine = Spread(grid.Rows, grid.Columns).Select(i => baseCount + (i / grid.Columns * stride) + (i % grid.Columns));
+        var newlines = Enumerable.Range(0, grid.Rows).Select(r => baseCount + (r * stride) + grid.Columns);
+        return [.. Spread(grid.BaseSide, grid.BaseSide), .. fine, .. newlines];
     }
 
     /// <summary>The order <paramref name="ranking"/> names (<see cref="ClsWord"/> or <see cref="SpreadWord"/>) for these scores.</summary>
-    public static int[] Of(string ranking, float[] clsAttention, int count) => ranking switch
+    public static int[] Of(string ranking, float[] clsAttention, int count) => Of(ranking, clsAttention, count, grid: null);
+
+    /// <summary>
+    /// The order <paramref name="ranking"/> names for an image whose tokens lie on <paramref name="grid"/> (a tiled image;
+    /// null: one tile). A tiled image has one [CLS] per tile and none for the packed grid, so it has no [CLS] order.
+    /// </summary>
+    public static int[] Of(string ranking, float[] clsAttention, int count, ImageTokenGrid? grid) => ranking switch
     {
+        SpreadWord when grid is not null && grid.Count == count => Spread(grid),
+        SpreadWord when grid is not null => throw new DopException(DiagnosticCodes.PromptLayout,
+            $"the prompt holds {count} image tokens, but the image's tile grid packs {grid.Count}"),
+        ClsWord when grid is not null => throw new DopException(DiagnosticCodes.ClsRanking,
+            "a tiled (anyres) image has no single [CLS] attention over its tokens; rank its split with 'ranking: spread'"),
         SpreadWord => Spread(count),
         ClsWord when clsAttention.Length == count => ByClsAttention(clsAttention),
         ClsWord => throw new DopException(DiagnosticCodes.PromptLayout, "a [CLS]-ranked image split needs one [CLS] attention score per image token"),

@@ -20,10 +20,11 @@ public sealed record TokenGroupLayout
     /// The LLaVA layout: <c>system</c>, <c>image</c> (split into <c>image_key</c> / <c>image_rest</c> in the
     /// <paramref name="imageRanking"/> order of <see cref="ImageTokenOrder"/> when <paramref name="imageKeyFraction"/> is
     /// given) and <c>text</c>; the last <paramref name="alwaysKeptTail"/> positions (at least the last prompt position)
-    /// are never pruned.
+    /// are never pruned; <paramref name="imageGrid"/> places a tiled (anyres) image's tokens for the split's order (null: one tile).
     /// </summary>
     public static TokenGroupLayout ForLlava(PromptSegments segments, int alwaysKeptTail = 1, float[]? clsAttention = null,
-        double? imageKeyFraction = null, bool textPrunable = false, bool systemPrunable = false, string imageRanking = ImageTokenOrder.ClsWord)
+        double? imageKeyFraction = null, bool textPrunable = false, bool systemPrunable = false, string imageRanking = ImageTokenOrder.ClsWord,
+        ImageTokenGrid? imageGrid = null)
     {
         var groups = new List<TokenGroup>
         {
@@ -33,7 +34,7 @@ public sealed record TokenGroupLayout
         if (imageKeyFraction is { } fraction)
         {
             var keyCount = (int)Math.Round(fraction * segments.ImageLength, MidpointRounding.AwayFromZero);
-            var ranked = ImageTokenOrder.Of(imageRanking, clsAttention ?? [], image.Length);
+            var ranked = ImageTokenOrder.Of(imageRanking, clsAttention ?? [], image.Length, imageGrid);
             var key = ranked.Take(keyCount).Select(i => image[i]).Order().ToArray();
             var rest = ranked.Skip(keyCount).Select(i => image[i]).Order().ToArray();
             groups.Add(new TokenGroup("image_key", key, true));

@@ -111,7 +111,7 @@ public static class PolicyFrontier
             var rest = document.Groups.FindIndex(g => g.Source == "image_rest");
             string image;
             int chosen;
-            if (key >= 0 && rest >= 0)
+            if (key >= 0 && rest >= 0 && imageTokens > 0)
             {
                 // Undo ImageTokenSplit: one image group of both halves' tokens, which takes the key group's curves.
                 var keyGroup = document.Groups[key];

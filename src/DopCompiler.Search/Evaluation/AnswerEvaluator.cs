@@ -50,7 +50,7 @@ internal sealed class AnswerEvaluator
             if (policy is not null)
             {
                 var segments = sample.Segments with { TextLength = sample.Segments.TextLength - forced };
-                var layout = SampleLayoutBuilder.Build(groups, segments, sample.ClsAttention, alwaysKeptTail: 1);
+                var layout = SampleLayoutBuilder.Build(groups, segments, sample.ClsAttention, alwaysKeptTail: 1, sample.ImageGrid);
                 plan = ExecutionPlan.Build(policy.ToMask(names, _context.Layers), layout, [promptLength - 1], model.Rotary);
             }
 

@@ -34,7 +34,7 @@ public sealed class PolicyEvaluator
     {
         var mask = policy.ToMask(groups.Select(g => g.Name).ToArray(), _context.Layers);
         return MeanKl(mask, FirstPrunedLayer(mask),
-            sample => SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length));
+            sample => SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length, sample.ImageGrid));
     }
 
     /// <summary>
@@ -46,7 +46,7 @@ public sealed class PolicyEvaluator
     {
         var mask = policy.ToMask(groups.Select(g => g.Name).ToArray(), _context.Layers);
         return SampleKls(mask, FirstPrunedLayer(mask),
-            sample => SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length));
+            sample => SampleLayoutBuilder.Build(groups, sample.Segments, sample.ClsAttention, sample.OutputPositions.Length, sample.ImageGrid));
     }
 
     /// <summary>The mean of <see cref="SampleKls(OperationMask, int, Func{SearchSample, TokenGroupLayout})"/>.</summary>

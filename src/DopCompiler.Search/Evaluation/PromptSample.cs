@@ -37,34 +37,15 @@ public sealed class PromptSample : IDisposable
         using var scope = NewDisposeScope();
         Tensor? features = null;
         var cls = Array.Empty<float>();
+        ImageTokenGrid? grid = null;
         if (imagePath is not null && preprocessor is not null)
         {
-            if (preprocessor.IsAnyres != model.Config.IsAnyres)
-            {
-                throw new Model.DopException(Model.DiagnosticCodes.ModelConfig, model.Config.IsAnyres
-                    ? $"config.json is model_type {model.Config.ModelType} (anyres tiles) but preprocessor_config.json has no image_grid_pinpoints (not a LlavaNextImageProcessor)"
-                    : $"preprocessor_config.json tiles images (image_grid_pinpoints) but config.json is model_type {model.Config.ModelType}, which reads one tile",
-                    Path.Combine(model.Folder, "preprocessor_config.json"));
-            }
-
-            if (model.Config.ImageGridPinpoints is { } pinpoints && !pinpoints.SequenceEqual(preprocessor.GridPinpoints!))
-            {
-                // The processor tiles with its own list, the model places tiles by config.json's (as transformers does):
-                // two lists could agree on a tile count and still disagree on the grid's shape.
-                throw new Model.DopException(Model.DiagnosticCodes.ModelConfig,
-                    "preprocessor_config.json's image_grid_pinpoints differ from config.json's: the tiles would be placed on another grid than they were cut from",
-                    Path.Combine(model.Folder, "preprocessor_config.json"));
-            }
-
-            var image = preprocessor.Preprocess(imagePath);
-            var pixels = tensor(image.Pixels).reshape(image.Count, 3, image.Height, image.Width);
-            var (f, c) = model.EncodeImage(pixels, image.ImageHeight, image.ImageWidth);
-            features = f;
-            cls = c.ToHostFloats();
+            var (f, c, g) = ImageInput.Encode(model, preprocessor, imagePath);
+            (features, cls, grid) = (f, c.ToHostFloats(), g);
         }
 
         var embeddings = model.EmbedPrompt(ids, features, out var segments);
-        var layout = SampleLayoutBuilder.Build(groups, segments, cls, alwaysKeptTail: 1);
+        var layout = SampleLayoutBuilder.Build(groups, segments, cls, alwaysKeptTail: 1, grid);
         return new PromptSample(embeddings.DetachFromDisposeScope(), segments, layout, ids);
     }
 
