@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DopCompiler.Model.Modules;
+using DopCompiler.Model.Tensors;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Bench;

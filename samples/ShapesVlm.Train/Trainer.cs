@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Modules;
+using DopCompiler.Model.Tensors;
 using DopCompiler.Spec;
 using ShapesVlm.Data;
 using ShapesVlm.Train.Modules;

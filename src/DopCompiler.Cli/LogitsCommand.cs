@@ -3,6 +3,7 @@ using DopCompiler.Inputs.Images;
 using DopCompiler.Model;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
+using DopCompiler.Model.Tensors;
 using DopCompiler.Model.Text;
 using DopCompiler.Search;
 using DopCompiler.Search.Document;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using DopCompiler.Inputs.Hashing;
 using DopCompiler.Model;
+using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Modules;
 using DopCompiler.Policy;
 using DopCompiler.Search;

@@ -2,6 +2,7 @@ using DopCompiler.Model.Flops;
 using DopCompiler.Model;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
+using DopCompiler.Model.Tensors;
 using DopCompiler.Model.Text;
 using static TorchSharp.torch;
 using DopCompiler.Inputs.Diagnostics;

@@ -1,6 +1,7 @@
 using DopCompiler.Model;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
+using DopCompiler.Model.Tensors;
 using DopCompiler.Model.Text;
 using DopCompiler.Spec;
 using static TorchSharp.torch;

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using DopCompiler.Inputs.Hashing;
 using DopCompiler.Inputs.Images;
+using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
 using DopCompiler.Model.Text;

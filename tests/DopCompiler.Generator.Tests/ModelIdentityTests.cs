@@ -1,5 +1,6 @@
 using DopCompiler.Generator.Tests.Generated;
 using DopCompiler.Model;
+using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Modules;
 using DopCompiler.Runtime;
 using DopCompiler.Search;

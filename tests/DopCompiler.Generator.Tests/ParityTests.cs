@@ -3,6 +3,7 @@ using System.Text;
 using DopCompiler.Generator.Tests.Generated;
 using DopCompiler.Inputs.Hashing;
 using DopCompiler.Model;
+using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
 using DopCompiler.Policy;

@@ -1,4 +1,5 @@
 using DopCompiler.Generator.Tests.Generated;
+using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Text;
 using DopCompiler.Policy;

@@ -1,5 +1,6 @@
 using DopCompiler.Model.Modules;
 using DopCompiler.Model.Pruning;
+using DopCompiler.Model.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

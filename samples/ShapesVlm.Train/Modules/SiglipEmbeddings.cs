@@ -1,4 +1,5 @@
 using DopCompiler.Model.Modules;
+using DopCompiler.Model.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DopCompiler.Model.Modules;
+using DopCompiler.Model.Tensors;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Checkpoints;

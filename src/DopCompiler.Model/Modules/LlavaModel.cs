@@ -1,6 +1,7 @@
 using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Configuration;
 using DopCompiler.Model.Flops;
+using DopCompiler.Model.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using DopCompiler.Model.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

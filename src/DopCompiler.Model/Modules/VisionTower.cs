@@ -1,5 +1,6 @@
 using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Configuration;
+using DopCompiler.Model.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

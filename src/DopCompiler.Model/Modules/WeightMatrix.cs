@@ -1,4 +1,5 @@
 using DopCompiler.Model.Checkpoints;
+using DopCompiler.Model.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

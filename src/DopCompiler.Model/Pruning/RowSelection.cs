@@ -1,4 +1,5 @@
 using DopCompiler.Model.Modules;
+using DopCompiler.Model.Tensors;
 using static TorchSharp.torch;
 
 namespace DopCompiler.Model.Pruning;

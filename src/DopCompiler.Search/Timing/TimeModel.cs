@@ -1,4 +1,5 @@
 using DopCompiler.Model.Modules;
+using DopCompiler.Model.Tensors;
 using DopCompiler.Search.Solving;
 
 namespace DopCompiler.Search.Timing;

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DopCompiler.Model.Modules;
+namespace DopCompiler.Model.Tensors;
 
 /// <summary>The host (CPU) side of device handling: which device means the host, and reading values back to it.</summary>
 public static class HostReadback

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DopCompiler.Model.Modules;
+namespace DopCompiler.Model.Tensors;
 
 /// <summary>
 /// Tensor arithmetic that keeps its <see cref="Scalar"/> operands alive until the native call returns.

@@ -1,10 +1,7 @@
-using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Configuration;
+using DopCompiler.Model.Modules;
 
-namespace DopCompiler.Model.Modules;
-
-/// <summary>What <see cref="TrimmedCheckpoint.Write"/> did: the tensors kept and left out, and the weight file sizes.</summary>
-public sealed record TrimResult(bool UpToDate, IReadOnlyList<string> Kept, IReadOnlyList<string> LeftOut, long SourceBytes, long TrimmedBytes);
+namespace DopCompiler.Model.Checkpoints;
 
 /// <summary>
 /// A checkpoint folder holding only what a specialised model reads: config, preprocessing and tokenizer files copied,
