@@ -1,4 +1,3 @@
-
 namespace DopCompiler.Spec;
 
 /// <summary>One validation prompt: an image, the user's question and the expected answer.</summary>
@@ -16,13 +15,4 @@ public sealed record ValidationSample
 
     /// <summary>1-based line of the sample in its JSONL file.</summary>
     public int Line { get; init; }
-}
-
-/// <summary>The samples read from one JSONL file, in file order.</summary>
-public sealed record ValidationSet
-{
-    /// <summary>Absolute path of the JSONL file.</summary>
-    public required string Path { get; init; }
-
-    public required EquatableArray<ValidationSample> Samples { get; init; }
 }

@@ -1,0 +1,8 @@
+namespace DopCompiler.Spec;
+
+public enum DeviceKind
+{
+    Auto,
+    Cpu,
+    Cuda,
+}

@@ -1,0 +1,8 @@
+namespace DopCompiler.Spec;
+
+public enum PrecisionKind
+{
+    Auto,
+    Fp32,
+    Bf16,
+}
