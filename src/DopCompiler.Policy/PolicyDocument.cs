@@ -41,6 +41,14 @@ namespace DopCompiler.Policy
         /// <summary>For a quality target: the target, the measured value, the margin and the candidates measured; null otherwise.</summary>
         [DataMember(Name = "quality", EmitDefaultValue = false)] public PolicyQuality? Quality { get; set; }
 
+        /// <summary>
+        /// How the validation set's layouts vary around the groups' mean counts: the covariance of every sample's token
+        /// counts taken as one vector (each group's size, then each group's always-kept count, in group order), so a re-priced
+        /// FLOPs or time figure is the mean over the samples as the search computed it (attention scores are quadratic in
+        /// the tokens). Absent when every sample has the same layout, and in files written before it existed.
+        /// </summary>
+        [DataMember(Name = "layout_covariance", EmitDefaultValue = false)] public List<List<double>>? LayoutCovariance { get; set; }
+
         /// <summary>Per-parameter divergence curves the solver used. Sorted by module, then group.</summary>
         [DataMember(Name = "curves")] public List<PolicyCurve> Curves { get; set; } = new List<PolicyCurve>();
 
@@ -118,6 +126,7 @@ namespace DopCompiler.Policy
                 Time = variant.Time,
                 Quality = variant.Quality,
                 Curves = Curves,
+                LayoutCovariance = LayoutCovariance,
                 TokenCounts = TokenCounts,
                 Output = Output,
                 Warnings = Warnings,

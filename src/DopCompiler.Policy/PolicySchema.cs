@@ -16,9 +16,10 @@ namespace DopCompiler.Policy
         /// field <c>ranking</c> (<c>spread</c>): a version-1 reader would silently take [CLS] order instead. Version 3 added
         /// <c>variants</c> (several named budgets): a version-2 reader would silently generate the first variant alone.
         /// Version 4 added the optional top-level <c>precision</c> (<c>fp32</c>|<c>bf16</c>): an older reader would silently
-        /// follow the machine's probe.
+        /// follow the machine's probe. Version 5 added <c>model.image_tokens_vary</c> (anyres models, whose image-token count
+        /// follows each image's size): an older reader would generate a class of 0 image tokens that refuses the model.
         /// </summary>
-        public const int Version = 4;
+        public const int Version = 5;
 
         /// <summary>The values of the top-level <c>precision</c> field (absent = <c>auto</c>, the machine's probe).</summary>
         public const string Fp32Precision = "fp32";
@@ -40,10 +41,15 @@ namespace DopCompiler.Policy
 
         /// <summary>
         /// <see cref="VersionFor(System.Collections.Generic.IEnumerable{PolicyGroup})"/>, 3 for a file with <c>variants</c>,
-        /// 4 for one with a forced <c>precision</c>.
+        /// 4 for one with a forced <c>precision</c>, 5 for an anyres model's (<paramref name="imageTokensVary"/>).
         /// </summary>
-        public static int VersionFor(System.Collections.Generic.IEnumerable<PolicyGroup> groups, bool hasVariants, string? precision = null)
+        public static int VersionFor(System.Collections.Generic.IEnumerable<PolicyGroup> groups, bool hasVariants, string? precision = null, bool imageTokensVary = false)
         {
+            if (imageTokensVary)
+            {
+                return 5;
+            }
+
             if (precision != null)
             {
                 return 4;

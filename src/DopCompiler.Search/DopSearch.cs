@@ -27,7 +27,7 @@ public static class DopSearch
         using var workspace = new SearchWorkspace(setup, progress, statistics);
 
         var curves = CurvePhase.Run(setup, cache, workspace, progress, statistics);
-        var layout = new MeanLayout(setup.Groups, curves.Entry.MeanSizes, curves.Entry.MeanAlwaysKept);
+        var layout = new MeanLayout(setup.Groups, curves.Entry.MeanSizes, curves.Entry.MeanAlwaysKept, curves.Entry.LayoutCovariance);
         if (spec.Budgets is { } budgets)
         {
             var (combined, checks) = RunVariants(setup, budgets, curves.Entry, layout, cache, workspace, progress, statistics);

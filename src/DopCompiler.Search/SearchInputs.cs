@@ -21,7 +21,8 @@ public sealed record SearchInputs(string ModelHash, string CurveKey, string Poli
     {
         var modelHash = HashModel(spec.Model);
         using var curve = new ContentHashBuilder();
-        curve.AddString("curves").AddString(ToolVersion.Current).AddString(modelHash);
+        // "moments": entries since the layouts' covariance is kept (older ones would price every sample at the mean layout).
+        curve.AddString("curves").AddString("moments").AddString(ToolVersion.Current).AddString(modelHash);
         foreach (var file in ModelFiles(spec.Model).Where(f => !f.EndsWith(".safetensors", StringComparison.Ordinal)))
         {
             curve.AddString(Path.GetFileName(file)).AddFile(file);

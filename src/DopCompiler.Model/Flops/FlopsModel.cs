@@ -22,9 +22,11 @@ public sealed class FlopsModel
     /// <summary>
     /// FLOPs for a mask over groups of <paramref name="groupSizes"/> tokens, of which
     /// <paramref name="alwaysKeptPerGroup"/> are never pruned (the last prompt position, answer tokens).
-    /// Sizes may be fractional: the budget is priced at the validation set's mean layout.
+    /// Sizes may be fractional: they are the validation set's mean layout, and <paramref name="covariance"/> (the samples'
+    /// <see cref="LayoutCovariance"/>; null: every sample has this layout) makes the attention scores, quadratic in the
+    /// tokens, the mean over samples rather than the cost of the mean sample.
     /// </summary>
-    public FlopsBreakdown Prefill(OperationMask mask, IReadOnlyList<double> groupSizes, IReadOnlyList<double> alwaysKeptPerGroup)
+    public FlopsBreakdown Prefill(OperationMask mask, IReadOnlyList<double> groupSizes, IReadOnlyList<double> alwaysKeptPerGroup, double[][]? covariance = null)
     {
         double projections = 0, attention = 0, mlp = 0;
         var counts = new List<LayerTokenCounts>(mask.Layers);
@@ -32,19 +34,21 @@ public sealed class FlopsModel
         for (var l = 0; l < mask.Layers; l++)
         {
             double nAttention = 0, nMlp = 0;
+            var attends = new bool[mask.Groups.Count];
             for (var g = 0; g < mask.Groups.Count; g++)
             {
                 // Mirrors ExecutionPlan: always-kept tokens run everything; a dead group runs nothing.
                 var always = alwaysKeptPerGroup[g];
                 var rest = groupSizes[g] - always;
                 var alive = deadFrom[g] > l;
-                nAttention += always + (alive && mask.AttentionKept(l, g) ? rest : 0);
+                attends[g] = alive && mask.AttentionKept(l, g);
+                nAttention += always + (attends[g] ? rest : 0);
                 nMlp += always + (alive && mask.MlpKept(l, g) ? rest : 0);
             }
 
             var (p, a, m) = Layer(nAttention, nAttention, nMlp);
             projections += p;
-            attention += a;
+            attention += a + (ScoresPerSquaredToken * LayoutCovariance.OfKept(covariance, attends));
             mlp += m;
             counts.Add(new LayerTokenCounts((long)Math.Round(nAttention), (long)Math.Round(nAttention), (long)Math.Round(nMlp)));
         }
@@ -59,6 +63,9 @@ public sealed class FlopsModel
         var always = layout.Groups.Select(g => (double)g.Positions.Count(p => Array.BinarySearch(layout.AlwaysKept, p) >= 0)).ToArray();
         return Prefill(mask, sizes, always);
     }
+
+    /// <summary>The attention scores' FLOPs per query × key pair (they are this times n² over n tokens).</summary>
+    public double ScoresPerSquaredToken => Layer(1, 1, 0).Attention;
 
     /// <summary>One layer's (projections, attention scores + weighted sum, MLP) FLOPs.</summary>
     public (double Projections, double Attention, double Mlp) Layer(double queries, double keyValues, double mlpTokens)

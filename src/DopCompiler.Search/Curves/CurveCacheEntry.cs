@@ -17,6 +17,9 @@ public sealed record CurveCacheEntry
 
     public required double[] MeanAlwaysKept { get; init; }
 
+    /// <summary>How the samples' layouts vary around the means (<see cref="Model.Flops.LayoutCovariance"/>); null: one layout.</summary>
+    public double[][]? LayoutCovariance { get; init; }
+
     public required List<DivergenceCurve> Curves { get; init; }
 
     /// <summary>Fitted time model for this machine, when a latency budget asked for one.</summary>

@@ -41,7 +41,7 @@ internal static class CurvePhase
         progress.Info($"measuring {plan.Parameters.Count} divergence curves on {context.Samples.Count} samples (grid step {spec.Grid.Step}{(setup.Options.ReusePrefix ? ", prefix reuse" : "")})");
         var measured = new CurveBuilder(context, statistics).Measure(plan.Points, setup.Options.ReusePrefix, progress);
         var mean = MeanLayout.Of(context);
-        entry = plan.Entry(context.Samples.Count, mean.Sizes, mean.AlwaysKept, measured);
+        entry = plan.Entry(context.Samples.Count, mean.Sizes, mean.AlwaysKept, mean.Covariance, measured);
         cache.Write(entry);
         return new CurveSet(entry, CacheHit: false);
     }

@@ -21,7 +21,7 @@ internal sealed record CurvePlan(SearchSetup Setup, IReadOnlyList<PolicyParamete
     public IReadOnlyList<CurvePointId> PointsOf(CurveShard shard) => Points.Where((_, k) => shard.Owns(k)).ToArray();
 
     /// <summary>The full cache entry from every point measured (and the validation set's mean layout).</summary>
-    public CurveCacheEntry Entry(int samples, double[] meanSizes, double[] meanAlwaysKept, IReadOnlyDictionary<CurvePointId, double> measured) => new()
+    public CurveCacheEntry Entry(int samples, double[] meanSizes, double[] meanAlwaysKept, double[][]? covariance, IReadOnlyDictionary<CurvePointId, double> measured) => new()
     {
         Key = Setup.Inputs.CurveKey,
         ToolVersion = ToolVersion.Current,
@@ -29,6 +29,7 @@ internal sealed record CurvePlan(SearchSetup Setup, IReadOnlyList<PolicyParamete
         Samples = samples,
         MeanSizes = meanSizes,
         MeanAlwaysKept = meanAlwaysKept,
+        LayoutCovariance = covariance,
         Curves = CurveBuilder.Assemble(Parameters, Setup.Layers, measured).ToList(),
         TokenCounts = Setup.TokenCountGrid is { } grid ? TokenCountPhase.Assemble(Setup.Groups, Setup.ImageTokens, grid, measured) : null,
     };

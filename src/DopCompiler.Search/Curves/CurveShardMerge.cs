@@ -59,7 +59,7 @@ internal static class CurveShardMerge
         }
 
         progress.Info($"merged {count} shards ({measured.Count} curve points) from {string.Join(", ", folders)}");
-        return plan.Entry(first.Samples, first.MeanSizes, first.MeanAlwaysKept, measured);
+        return plan.Entry(first.Samples, first.MeanSizes, first.MeanAlwaysKept, first.LayoutCovariance, measured);
     }
 
     /// <summary>Every shard file in the folders (and their subfolders), each read and checked against this spec's inputs.</summary>

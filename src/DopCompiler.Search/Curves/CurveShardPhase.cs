@@ -39,6 +39,7 @@ internal static class CurveShardPhase
             Samples = context.Samples.Count,
             MeanSizes = mean.Sizes,
             MeanAlwaysKept = mean.AlwaysKept,
+            LayoutCovariance = mean.Covariance,
             Curves = [],
             Shard = shard,
             Points = points.Select(p => new CurvePoint(p.Module, p.Group, p.Value, measured[p])).ToList(),

@@ -105,10 +105,11 @@ public static class PolicyDocumentFactory
             PrecisionKind.Bf16 => PolicySchema.Bf16Precision,
             _ => null,
         };
-        document.SchemaVersion = PolicySchema.VersionFor(document.Groups, hasVariants: false, document.Precision);
+        document.SchemaVersion = PolicySchema.VersionFor(document.Groups, hasVariants: false, document.Precision, document.Model.ImageTokensVary);
         document.SpecHash = setup.Inputs.PolicyKey;
         var mask = solution.Policy.ToMask(groups.Select(g => g.Name).ToArray(), entry.Layers);
-        var breakdown = flopsModel.Prefill(mask, layout.Sizes, layout.AlwaysKept);
+        var breakdown = flopsModel.Prefill(mask, layout.Sizes, layout.AlwaysKept, layout.Covariance);
+        document.LayoutCovariance = PolicyPricing.CovarianceForDocument(layout.Covariance);
         var unprunedFlops = pricing.FlopsCost.Of(DepthPolicy.Empty);
         var flopsFraction = breakdown.Total / unprunedFlops;
         document.Budget = new PolicyBudget
@@ -212,7 +213,7 @@ public static class PolicyDocumentFactory
             .OrderBy(w => w.Code, StringComparer.Ordinal).ThenBy(w => w.Message, StringComparer.Ordinal).ToList();
         return new PolicyDocument
         {
-            SchemaVersion = PolicySchema.VersionFor(first.Groups, hasVariants: true, first.Precision),
+            SchemaVersion = PolicySchema.VersionFor(first.Groups, hasVariants: true, first.Precision, first.Model.ImageTokensVary),
             Precision = first.Precision,
             ToolVersion = first.ToolVersion,
             Model = first.Model,

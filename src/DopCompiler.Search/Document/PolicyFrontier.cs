@@ -102,9 +102,7 @@ public static class PolicyFrontier
         public static BaseProblem Of(PolicyDocument document)
         {
             var groups = GroupDefinition.Of(document);
-            var sizes = document.Groups.Select(g => g.MeanTokens).ToList();
-            var always = document.Groups.Select(g => g.MeanAlwaysKept).ToList();
-            var definitions = groups.ToList();
+            var layout = PolicyPricing.FlopsCost(document).Layout;
             var curves = PolicyPricing.Curves(document).ToList();
             var imageTokens = document.Model.ImageTokens;
             var key = document.Groups.FindIndex(g => g.Source == "image_key");
@@ -118,19 +116,13 @@ public static class PolicyFrontier
                 image = keyGroup.Name.EndsWith("_key", StringComparison.Ordinal) ? keyGroup.Name[..^4] : keyGroup.Name;
                 chosen = (int)Math.Round(keyGroup.ImageFraction * imageTokens);
                 var merged = new GroupDefinition(image, "image", true, 0, groups[key].Ranking);
-                var size = sizes[key] + sizes[rest];
-                var kept = always[key] + always[rest];
-                foreach (var index in new[] { key, rest }.OrderDescending())
-                {
-                    definitions.RemoveAt(index);
-                    sizes.RemoveAt(index);
-                    always.RemoveAt(index);
-                }
-
                 var at = Math.Min(key, rest);
-                definitions.Insert(at, merged);
-                sizes.Insert(at, size);
-                always.Insert(at, kept);
+                // New groups: the old ones without the two halves, their sum at the first half's place.
+                var sources = Enumerable.Range(0, groups.Count).Where(i => i != key && i != rest).Select(i => new[] { i }).ToList();
+                sources.Insert(at, [key, rest]);
+                var map = sources.Select(from => Enumerable.Range(0, groups.Count).Select(i => from.Contains(i) ? 1.0 : 0).ToArray()).ToArray();
+                var definitions = sources.Select(from => from.Length == 2 ? merged : groups[from[0]]).ToArray();
+                layout = layout.Mapped(definitions, map, map);
                 curves = curves.Where(c => c.Group != document.Groups[rest].Name)
                     .Select(c => c.Group == keyGroup.Name ? c with { Group = image } : c).ToList();
             }
@@ -143,8 +135,7 @@ public static class PolicyFrontier
             }
 
             var cost = PolicyPricing.FlopsCost(document);
-            return new BaseProblem(new MeanLayout(definitions, [.. sizes], [.. always]), curves, cost.Model, document.Model.NumLayers,
-                imageTokens, image, chosen);
+            return new BaseProblem(layout, curves, cost.Model, document.Model.NumLayers, imageTokens, image, chosen);
         }
 
         /// <summary>

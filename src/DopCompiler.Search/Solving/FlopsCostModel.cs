@@ -15,6 +15,8 @@ public sealed class FlopsCostModel : ILayerCostModel
 
     public double MlpPerToken => _flops.Layer(0, 0, 1).Mlp;
 
+    public double AttentionQuadratic => _flops.ScoresPerSquaredToken;
+
     public double Attention(double tokens)
     {
         var (projections, attention, _) = _flops.Layer(tokens, tokens, 0);

@@ -62,10 +62,13 @@ public static class ImageTokenSplit
             return layout;
         }
 
-        var imageSize = layout.Sizes[image];
-        var key = imageSize * count / total;
-        double[] Insert(double[] values, double first, double second) => [.. values.Take(image), first, second, .. values.Skip(image + 1)];
-        return new MeanLayout(splitGroups, Insert(layout.Sizes, key, imageSize - key), Insert(layout.AlwaysKept, 0, 0));
+        // The key group holds count/total of the image tokens, the rest the others; neither has always-kept tokens.
+        var share = (double)count / total;
+        var groups = layout.Groups.Count;
+        double[] Unit(int g, double weight) => Enumerable.Range(0, groups).Select(i => i == g ? weight : 0).ToArray();
+        var sizeMap = Enumerable.Range(0, groups + 1).Select(i => i < image ? Unit(i, 1) : i == image ? Unit(image, share) : i == image + 1 ? Unit(image, 1 - share) : Unit(i - 1, 1)).ToArray();
+        var alwaysMap = Enumerable.Range(0, groups + 1).Select(i => i < image ? Unit(i, 1) : i <= image + 1 ? new double[groups] : Unit(i - 1, 1)).ToArray();
+        return layout.Mapped(splitGroups, sizeMap, alwaysMap);
     }
 
     /// <summary>The layout over the base groups when only <paramref name="count"/> of <paramref name="total"/> image tokens enter the decoder.</summary>
@@ -77,9 +80,10 @@ public static class ImageTokenSplit
             return layout;
         }
 
-        var sizes = (double[])layout.Sizes.Clone();
-        sizes[image] = sizes[image] * count / total;
-        return layout with { Sizes = sizes };
+        var groups = layout.Groups.Count;
+        var sizeMap = Enumerable.Range(0, groups).Select(g => Enumerable.Range(0, groups).Select(i => i != g ? 0 : g == image ? (double)count / total : 1).ToArray()).ToArray();
+        var alwaysMap = Enumerable.Range(0, groups).Select(g => Enumerable.Range(0, groups).Select(i => i == g ? 1.0 : 0).ToArray()).ToArray();
+        return layout.Mapped(layout.Groups, sizeMap, alwaysMap);
     }
 
     /// <summary>The curves as a split document states them: the image group's curves apply to its kept (key) tokens.</summary>

@@ -1,9 +1,10 @@
+using DopCompiler.Model.Flops;
 using DopCompiler.Model.Pruning;
 
 namespace DopCompiler.Search.Solving;
 
 /// <summary>
-/// Cost of a depth policy at a mean layout. A group with attention depth a leaves the sequence at layer L − a (dead
+/// Cost of a depth policy over a validation set's layouts: the mean of the samples' costs (<see cref="MeanLayout"/>). A group with attention depth a leaves the sequence at layer L − a (dead
 /// work), so its MLP runs in the first L − max(a, m) layers; always-kept tokens run everything.
 /// </summary>
 public sealed class PolicyCost
@@ -46,12 +47,15 @@ public sealed class PolicyCost
         for (var l = 0; l < _layers; l++)
         {
             double n = 0;
+            var kept = new bool[attentionDepths.Count];
             for (var g = 0; g < attentionDepths.Count; g++)
             {
-                n += _layout.AlwaysKept[g] + (l < _layers - attentionDepths[g] ? _layout.Sizes[g] - _layout.AlwaysKept[g] : 0);
+                kept[g] = l < _layers - attentionDepths[g];
+                n += _layout.AlwaysKept[g] + (kept[g] ? _layout.Sizes[g] - _layout.AlwaysKept[g] : 0);
             }
 
-            total += _model.Attention(n);
+            // The mean over samples of a cost quadratic in n: the cost at the mean n plus its n² coefficient times Var(n).
+            total += _model.Attention(n) + (_model.AttentionQuadratic * LayoutCovariance.OfKept(_layout.Covariance, kept));
         }
 
         return total;

@@ -21,6 +21,8 @@ public sealed record TimeModel(double AttentionA, double AttentionB, double Atte
 
     public double Attention(double tokens) => AttentionA + (AttentionB * tokens) + (AttentionC * tokens * tokens);
 
+    public double AttentionQuadratic => AttentionC;
+
     /// <summary>
     /// Identity of this machine for cache keys: CPU model and core count, plus the device when the forward runs on
     /// a GPU (a CPU-fitted model says nothing about a GPU's times, nor the reverse).
