@@ -11,7 +11,7 @@ namespace DopCompiler.Bench;
 public static class AnyresTokensBenchmark
 {
     /// <summary>(height, width) of common photos and screenshots, both orientations, plus a sliver.</summary>
-    private static readonly (int Height, int Width)[] Sizes =
+    internal static readonly (int Height, int Width)[] Sizes =
     [
         (336, 336), (480, 640), (640, 480), (768, 1024), (1080, 1920), (1920, 1080), (3000, 4000), (4000, 3000), (1024, 1024), (200, 1600),
     ];
@@ -67,7 +67,7 @@ public static class AnyresTokensBenchmark
     }
 
     /// <summary>A smooth gradient with texture: resampling cost does not depend on content, only on sizes.</summary>
-    private static byte[] Photo(int height, int width)
+    internal static byte[] Photo(int height, int width)
     {
         var pixels = new byte[height * width * 3];
         for (var y = 0; y < height; y++)

@@ -3,7 +3,7 @@ using DopCompiler.Model.Native;
 
 namespace DopCompiler.Bench;
 
-/// <summary>Dispatches <c>prefill</c>, <c>search-cost</c>, <c>time-model</c>, <c>baselines</c>, <c>interleave-scale</c> and <c>anyres-tokens</c>.</summary>
+/// <summary>Dispatches <c>prefill</c>, <c>search-cost</c>, <c>time-model</c>, <c>baselines</c>, <c>interleave-scale</c>, <c>onevision-scale</c> and <c>anyres-tokens</c>.</summary>
 public static class BenchmarkCommands
 {
     public static int Run(string[] args)
@@ -36,7 +36,10 @@ public static class BenchmarkCommands
                 BaselinesBenchmark.Run(options);
                 return 0;
             case "interleave-scale":
-                InterleaveScaleBenchmark.Run(options);
+                SiglipQwenScaleBenchmark.Run(options, "interleave");
+                return 0;
+            case "onevision-scale":
+                SiglipQwenScaleBenchmark.Run(options, "onevision");
                 return 0;
             case "anyres-tokens":
                 AnyresTokensBenchmark.Run(options);
@@ -64,9 +67,12 @@ public static class BenchmarkCommands
                                    --fractions 0.5,0.3,0.2,0.14 --rounds 7 --timing-samples 8 --random-policies 20
                                    --fastv-k 2 --max-new-tokens 8 --threads N --no-reuse-run 1
                                    --validation-limit N (first N validation samples) --svg baselines-accuracy.svg
-                      interleave-scale  random-weight llava-interleave-qwen-0.5b at real size (BF16 shards written to
-                                   /tmp once): load time, peak RSS, 760-token prefill, search-time estimate
-                                   --folder <dir> --rounds 3
+                      interleave-scale  random-weight llava-interleave-qwen-0.5b at real size (one BF16 file written to
+                                   /tmp once): load time, peak RSS, vision and 760-token prefill per precision (fp32, and bf16
+                                   where the probe picks it), search-time estimate with the QuickStart's settings
+                                   --folder <dir> --rounds 1 --precisions fp32,bf16 --spec samples/QuickStart/dop.yaml
+                      onevision-scale  the same for llava-onevision-qwen2-0.5b-ov (anyres_max_9): image-token table per
+                                   photo size, then one photo's tiles through the model  --image 768x1024 (height x width)
                       anyres-tokens  LLaVA-v1.6-7B image-token counts per photo size and the managed anyres
                                    preprocessing time (no weights)  --rounds 3
                     """);

@@ -80,5 +80,8 @@ public sealed record TinyLlavaOptions
 
     public bool Qwen => TextType == "qwen2";
 
-    public int ImageTokenIndex => Vocab - 1;
+    /// <summary>The <c>&lt;image&gt;</c> id written into config.json: the last vocabulary id unless a real checkpoint's is given.</summary>
+    public int? ImageTokenId { get; init; }
+
+    public int ImageTokenIndex => ImageTokenId ?? Vocab - 1;
 }
