@@ -49,17 +49,10 @@ public static class SiglipQwenScaleBenchmark
             .Select(p => p == "bf16" ? ComputePrecision.Bf16 : ComputePrecision.Fp32).ToArray();
         var preprocessor = ImagePreprocessor.FromFile(Path.Combine(folder, "preprocessor_config.json"), config.Vision!.ImageSize);
         var image = new RgbImage { Height = height, Width = width, Pixels = AnyresTokensBenchmark.Photo(height, width) };
-        Measured? fp32 = null;
-        foreach (var precision in precisions)
-        {
-            var measured = Measure(folder, precision, preprocessor, image, rounds);
-            fp32 ??= precision == ComputePrecision.Fp32 ? measured : null;
-        }
-
-        if (fp32 is not null)
-        {
-            Estimate(options, config, fp32);
-        }
+        var measured = precisions.Select(p => (Precision: p, Figures: Measure(folder, p, preprocessor, image, rounds))).ToArray();
+        // The search measures in fp32; without an fp32 run (--precisions bf16) the estimate says which figures it used.
+        var (used, figures) = measured.FirstOrDefault(m => m.Precision == ComputePrecision.Fp32, measured[0]);
+        Estimate(options, config, figures, used == ComputePrecision.Bf16 ? "bf16" : "fp32");
     }
 
     /// <summary>Median seconds of one image's preprocessing, vision tower + projector, and unpruned decoder prefill.</summary>
@@ -119,11 +112,11 @@ public static class SiglipQwenScaleBenchmark
     /// <summary>
     /// The search's own estimate (<see cref="SearchEstimate.Of"/>, what <c>dop search</c> prints and checks against
     /// max_search_minutes) for the QuickStart's spec on this model: its groups, modules, grid step, n_v grid and validation
-    /// set size, prefix reuse on. The search measures in fp32, so the fp32 figures go in. Its reference run prepares each
+    /// set size, prefix reuse on. The search measures in fp32, so the fp32 figures go in when measured. Its reference run prepares each
     /// sample with the image, a greedy prefill (plus max_positions - 1 decode steps, left out here) and a second
     /// layer-by-layer pass that stores every layer boundary: ≈ preprocessing + vision + 2 prefills per sample.
     /// </summary>
-    private static void Estimate(Options options, ModelConfig config, Measured fp32)
+    private static void Estimate(Options options, ModelConfig config, Measured fp32, string precision)
     {
         var specPath = options.String("spec") ?? FindQuickStartSpec();
         var spec = DopSpecParser.Parse(specPath).GetValueOrThrow();
@@ -133,10 +126,13 @@ public static class SiglipQwenScaleBenchmark
         var layers = config.Text.NumLayers;
         var perSample = fp32.Preprocess + fp32.Vision + (2 * fp32.Prefill);
         var reference = TimeSpan.FromSeconds(samples * perSample);
-        var estimate = SearchEstimate.Of(layers, spec.Grid.Step, parameters, reusePrefix: true, spec.Grid.NV?.Count ?? 0, randomPolicies: 0, reference);
+        // An anyres model's image-token count varies per image, so the search refuses an n_v grid there (DOP045): the
+        // QuickStart's grid drops out and its spread-ranked image group is pruned by depth alone.
+        var tokenCounts = config.IsAnyres ? 0 : spec.Grid.NV?.Count ?? 0;
+        var estimate = SearchEstimate.Of(layers, spec.Grid.Step, parameters, reusePrefix: true, tokenCounts, randomPolicies: 0, reference);
         Console.WriteLine($"QuickStart spec {specPath}: {samples} validation samples, {parameters} curves ({spec.Modules.Count} modules × prunable groups), "
-            + $"grid step {spec.Grid.Step}, {spec.Grid.NV?.Count ?? 0} n_v counts, {layers} decoder layers");
-        Console.WriteLine($"reference pass: {samples} × ({fp32.Preprocess:F1} + {fp32.Vision:F1} + 2 × {fp32.Prefill:F1} s) = {reference.TotalMinutes:F0} min");
+            + $"grid step {spec.Grid.Step}, {tokenCounts} n_v counts{(config.IsAnyres ? " (its grid.n_v is refused on anyres: DOP045)" : "")}, {layers} decoder layers");
+        Console.WriteLine($"reference pass ({precision} figures): {samples} × ({fp32.Preprocess:F1} + {fp32.Vision:F1} + 2 × {fp32.Prefill:F1} s) = {reference.TotalMinutes:F0} min");
         Console.WriteLine($"search's {estimate.Describe()} = {estimate.Total.TotalHours:F1} h");
         // Curve points start from the stored boundaries, so none of them re-runs the image: the tighter figure.
         var curves = TimeSpan.FromSeconds((estimate.Passes - 1) * samples * fp32.Prefill);
