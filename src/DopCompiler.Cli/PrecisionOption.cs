@@ -18,7 +18,7 @@ public static class PrecisionOption
     {
         if (!PrecisionProbe.TryParse(text, out var forced))
         {
-            throw new DopException("DOP043", $"--precision: '{text}' is not auto, fp32 or bf16");
+            throw new DopException(DiagnosticCodes.Usage, $"--precision: '{text}' is not auto, fp32 or bf16");
         }
 
         var (precision, probe) = PrecisionProbe.Resolve(forced);

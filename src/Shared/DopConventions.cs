@@ -7,7 +7,8 @@ namespace DopCompiler;
 /// <summary>
 /// The naming conventions the spec parser, the MSBuild tasks and the generator must agree on, in one place. Compiled by
 /// link into DopCompiler.Spec, DopCompiler.Tasks and DopCompiler.Generator (the latter two are netstandard2.0 and
-/// reference no project). The MSBuild props repeat <see cref="DefaultVisibility"/> (<c>Visibility</c> metadata).
+/// reference no project). The MSBuild props repeat <see cref="DefaultVisibility"/> (<c>Visibility</c> metadata):
+/// tests/DopCompiler.Architecture.Tests/ConventionsTests checks they agree.
 /// </summary>
 internal static class DopConventions
 {

@@ -8,7 +8,7 @@ namespace DopCompiler.Generator.Model
         public string ClassName { get; init; } = "";
 
         /// <summary><c>public</c> or <c>internal</c>.</summary>
-        public string Visibility { get; init; } = "public";
+        public string Visibility { get; init; } = DopConventions.DefaultVisibility;
 
         /// <summary>The policy file's name (never its path: output must not depend on where the repo is cloned).</summary>
         public string PolicyFileName { get; init; } = "";
