@@ -9,14 +9,14 @@ public sealed class DependencyRuleTests
 
     [Theory]
     [MemberData(nameof(Rules))]
-    public void No_project_reaches_what_its_rule_forbids(string project)
+    public void NoProjectReachesWhatItsRuleForbids(string project)
     {
         var rule = DependencyRule.All.Single(r => r.Project == project);
         Assert.Empty(rule.Violations(Graph));
     }
 
     [Fact]
-    public void A_forbidden_reference_two_projects_away_is_reported()
+    public void AForbiddenReferenceTwoProjectsAwayIsReported()
     {
         // Runtime -> Images -> Spec -> YamlDotNet: both the project and the package it brings are named.
         var graph = new ProjectGraph(
@@ -32,7 +32,7 @@ public sealed class DependencyRuleTests
     }
 
     [Fact]
-    public void A_linked_source_counts_as_a_reference()
+    public void ALinkedSourceCountsAsAReference()
     {
         var graph = new ProjectGraph([new ProjectFile("DopCompiler.Generator", [], [], ["../DopCompiler.Model/Modules/DecoderBlocks.cs"])]);
         var violation = Assert.Single(DependencyRule.All.Single(r => r.Project == "DopCompiler.Generator").Violations(graph));
@@ -40,7 +40,7 @@ public sealed class DependencyRuleTests
     }
 
     [Fact]
-    public void Every_src_project_has_a_rule_and_a_line_in_the_architecture_doc()
+    public void EverySrcProjectHasARuleAndALineInTheArchitectureDoc()
     {
         var doc = File.ReadAllText(Repository.PathOf("docs/architecture.md"));
         var exempt = new[] { "DopCompiler.Cli", "DopCompiler.Search", "DopCompiler.Package" }; // top of the graph: may reach anything below
@@ -52,7 +52,7 @@ public sealed class DependencyRuleTests
     }
 
     [Fact]
-    public void Native_libraries_are_loaded_only_in_Model_Native()
+    public void NativeLibrariesAreLoadedOnlyInModelNative()
     {
         var nativeFolder = Path.Combine("src", "DopCompiler.Model", "Native") + Path.DirectorySeparatorChar;
         var loaders = SourceFiles.Under("src")

@@ -6,7 +6,7 @@ namespace DopCompiler.Architecture.Tests;
 public sealed partial class DiagnosticsTableTests
 {
     [Fact]
-    public void The_readme_table_lists_exactly_the_codes_in_the_code()
+    public void TheReadmeTableListsExactlyTheCodesInTheCode()
     {
         var documented = DocumentedCodes(File.ReadAllText(Repository.PathOf("README.md")));
         var raised = RaisedCodes();
@@ -15,7 +15,7 @@ public sealed partial class DiagnosticsTableTests
     }
 
     [Fact]
-    public void Ranges_in_the_table_expand_to_every_code_between()
+    public void RangesInTheTableExpandToEveryCodeBetween()
     {
         var codes = DocumentedCodes("| DOP001 | a | b |\n| <a id=\"dop020\"></a><a id=\"dop021\"></a>DOP020–DOP023 | c | d |\n| DOPG001–DOPG002 | e | f |\nDOP099 outside the table");
         Assert.Equal(["DOP001", "DOP020", "DOP021", "DOP022", "DOP023", "DOPG001", "DOPG002"], codes.Order(StringComparer.Ordinal));

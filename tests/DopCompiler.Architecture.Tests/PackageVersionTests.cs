@@ -8,7 +8,7 @@ public sealed class PackageVersionTests
     [Theory]
     [InlineData("TorchSharpVersion")]
     [InlineData("LibTorchVersion")]
-    public void A_pinned_version_is_written_only_in_Directory_Packages_props(string property)
+    public void APinnedVersionIsWrittenOnlyInDirectoryPackagesProps(string property)
     {
         var props = File.ReadAllText(Repository.PathOf("Directory.Packages.props"));
         var version = Regex.Match(props, $"<{property}>(?<v>[^<]+)</{property}>").Groups["v"].Value;

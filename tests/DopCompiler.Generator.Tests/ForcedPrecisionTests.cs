@@ -22,7 +22,7 @@ public sealed class ForcedPrecisionTests : IDisposable
     [Theory]
     [InlineData("fp32", ComputePrecision.Fp32)]
     [InlineData("bf16", ComputePrecision.Bf16)]
-    public void A_forced_precision_reaches_the_generated_class(string precision, ComputePrecision expected)
+    public void AForcedPrecisionReachesTheGeneratedClass(string precision, ComputePrecision expected)
     {
         var (document, source, generated) = SearchAndCompile($"precision: {precision}\n");
         using (generated)
@@ -38,7 +38,7 @@ public sealed class ForcedPrecisionTests : IDisposable
     }
 
     [Fact]
-    public void Auto_writes_no_precision_and_the_class_follows_the_probe()
+    public void AutoWritesNoPrecisionAndTheClassFollowsTheProbe()
     {
         var (document, source, generated) = SearchAndCompile(null);
         using (generated)

@@ -28,7 +28,7 @@ public sealed class ModelIdentityTests : IDisposable
     }
 
     [Fact]
-    public void A_full_model_with_another_hash_is_refused_naming_both_hashes()
+    public void AFullModelWithAnotherHashIsRefusedNamingBothHashes()
     {
         var folder = TinyLlavaCheckpoint.Write(Path.Combine(_work, "other"), TestPolicies.Options);
         var actual = ModelHash.Of(folder);
@@ -43,7 +43,7 @@ public sealed class ModelIdentityTests : IDisposable
     }
 
     [Fact]
-    public void A_trimmed_model_made_from_another_model_is_refused_naming_both_hashes()
+    public void ATrimmedModelMadeFromAnotherModelIsRefusedNamingBothHashes()
     {
         var full = TinyLlavaCheckpoint.Write(Path.Combine(_work, "full"), TestPolicies.Options);
         var trimmed = Path.Combine(_work, "trimmed");
@@ -57,7 +57,7 @@ public sealed class ModelIdentityTests : IDisposable
     }
 
     [Fact]
-    public void DopModelFolder_metadata_sets_the_folder_Load_opens()
+    public void DopModelFolderMetadataSetsTheFolderLoadOpens()
     {
         var item = PolicyItem.For("tiny-a.policy.json", TestData.PolicyText("tiny-a.policy.json"));
         item = item with { Metadata = new Dictionary<string, string>(item.Metadata) { ["DopModelFolder"] = "models\\tiny/" } };
@@ -67,7 +67,7 @@ public sealed class ModelIdentityTests : IDisposable
     }
 
     [Fact]
-    public void Load_without_a_path_opens_the_model_folder_next_to_the_app_and_matches_the_full_model()
+    public void LoadWithoutAPathOpensTheModelFolderNextToTheAppAndMatchesTheFullModel()
     {
         Assert.Equal("dop-model/TinyDopA", TinyDopA.ModelFolder);
         var full = TinyLlavaCheckpoint.Write(Path.Combine(_work, "full"), TestPolicies.Options,

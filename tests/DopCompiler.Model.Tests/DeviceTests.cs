@@ -19,7 +19,7 @@ public sealed class DeviceTests : IDisposable
     public void Dispose() => _tiny.Dispose();
 
     [Fact]
-    public void Weights_load_onto_the_asked_device()
+    public void WeightsLoadOntoTheAskedDevice()
     {
         using var model = LlavaModel.Load(_tiny.Folder, device: META);
         Assert.Equal(DeviceType.META, model.Device.type);
@@ -29,7 +29,7 @@ public sealed class DeviceTests : IDisposable
     }
 
     [Fact]
-    public void Plans_and_rope_tables_are_made_on_the_models_device()
+    public void PlansAndRopeTablesAreMadeOnTheModelsDevice()
     {
         using var model = LlavaModel.Load(_tiny.Folder, device: META);
         // A spread split makes non-contiguous selections (index tensors), and pruning the rest deep drops rows.
@@ -50,7 +50,7 @@ public sealed class DeviceTests : IDisposable
     }
 
     [Fact]
-    public void A_selection_gathers_with_an_index_on_its_device()
+    public void ASelectionGathersWithAnIndexOnItsDevice()
     {
         // Rows 0, 2, 4, 6, 8 are five ranges: more than the views handle, so an index tensor on the given device.
         using var selection = new RowSelection([0, 2, 4, 6, 8], 10, META);
@@ -63,7 +63,7 @@ public sealed class DeviceTests : IDisposable
     }
 
     [Fact]
-    public void Host_readback_copies_from_another_device_and_reads_the_cpu_in_place()
+    public void HostReadbackCopiesFromAnotherDeviceAndReadsTheCpuInPlace()
     {
         using var onCpu = tensor(new[] { 1f, 2f, 3f });
         Assert.Equal(new[] { 1f, 2f, 3f }, onCpu.ToHostFloats());

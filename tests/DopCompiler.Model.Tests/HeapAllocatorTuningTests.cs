@@ -9,7 +9,7 @@ public sealed class HeapAllocatorTuningTests
         name => variables.FirstOrDefault(v => v.Name == name).Value;
 
     [Fact]
-    public void The_switch_turns_it_off()
+    public void TheSwitchTurnsItOff()
     {
         Assert.Equal(HeapAllocatorTuning.Outcome.TurnedOff, HeapAllocatorTuning.Apply(Environment(("DOP_MALLOC_TUNING", "0"))));
     }
@@ -18,20 +18,20 @@ public sealed class HeapAllocatorTuningTests
     [InlineData("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1000000")]
     [InlineData("MALLOC_TRIM_THRESHOLD_", "1000000")]
     [InlineData("MALLOC_MMAP_THRESHOLD_", "1000000")]
-    public void The_users_own_malloc_settings_win(string name, string value)
+    public void TheUsersOwnMallocSettingsWin(string name, string value)
     {
         Assert.Equal(HeapAllocatorTuning.Outcome.UserSettingsKept, HeapAllocatorTuning.Apply(Environment((name, value))));
     }
 
     [Fact]
-    public void Other_glibc_tunables_are_not_malloc_settings()
+    public void OtherGlibcTunablesAreNotMallocSettings()
     {
         Assert.False(HeapAllocatorTuning.UserTunesMalloc(Environment(("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX512F"))));
         Assert.False(HeapAllocatorTuning.UserTunesMalloc(Environment()));
     }
 
     [GlibcFact]
-    public void On_glibc_a_large_buffer_comes_from_the_heap_after_tuning()
+    public void OnGlibcALargeBufferComesFromTheHeapAfterTuning()
     {
         Assert.Equal(HeapAllocatorTuning.Outcome.Applied, HeapAllocatorTuning.Apply(Environment()));
         // 16 MiB is above glibc's default 128 KiB mmap threshold; with the fixed 32 MiB threshold it is a heap chunk.
@@ -48,7 +48,7 @@ public sealed class HeapAllocatorTuningTests
     }
 
     [Fact]
-    public void The_loader_applies_it_once_per_process()
+    public void TheLoaderAppliesItOncePerProcess()
     {
         var result = TorchNativeLoader.EnsureLoaded();
         var expected = HeapAllocatorTuning.UserTunesMalloc(System.Environment.GetEnvironmentVariable)

@@ -22,7 +22,7 @@ public sealed class MalformedModelInputTests : IDisposable
     }
 
     [Fact]
-    public void Safetensors_HoleBetweenTensors_IsDop002()
+    public void SafetensorsHoleBetweenTensorsIsDop002()
     {
         var path = _temp.File("model.safetensors");
         File.WriteAllBytes(path, RawSafetensors.Build(
@@ -31,7 +31,7 @@ public sealed class MalformedModelInputTests : IDisposable
     }
 
     [Fact]
-    public void Safetensors_UnusedBytesAfterTheLastTensor_IsDop002()
+    public void SafetensorsUnusedBytesAfterTheLastTensorIsDop002()
     {
         var path = _temp.File("model.safetensors");
         File.WriteAllBytes(path, RawSafetensors.Build("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", new byte[10]));
@@ -39,7 +39,7 @@ public sealed class MalformedModelInputTests : IDisposable
     }
 
     [Fact]
-    public void Safetensors_FirstTensorNotAtZero_IsDop002()
+    public void SafetensorsFirstTensorNotAtZeroIsDop002()
     {
         var path = _temp.File("model.safetensors");
         File.WriteAllBytes(path, RawSafetensors.Build("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", new byte[8]));
@@ -47,7 +47,7 @@ public sealed class MalformedModelInputTests : IDisposable
     }
 
     [Fact]
-    public void Safetensors_ContiguousTensorsWithAnEmptyOne_StillOpen()
+    public void SafetensorsContiguousTensorsWithAnEmptyOneStillOpen()
     {
         var path = _temp.File("model.safetensors");
         File.WriteAllBytes(path, RawSafetensors.Build(
@@ -60,7 +60,7 @@ public sealed class MalformedModelInputTests : IDisposable
     [InlineData("I64", 8)]
     [InlineData("I32", 4)]
     [InlineData("U8", 1)]
-    public void IntegerTypedWeightTensor_IsDop002_NotConvertedToFloats(string dtype, int size)
+    public void IntegerTypedWeightTensorIsDop002NotConvertedToFloats(string dtype, int size)
     {
         File.WriteAllBytes(_temp.File("model.safetensors"), RawSafetensors.Build(
             "{\"w\":{\"dtype\":\"" + dtype + "\",\"shape\":[2],\"data_offsets\":[0," + (2 * size) + "]}}", new byte[2 * size]));
@@ -71,7 +71,7 @@ public sealed class MalformedModelInputTests : IDisposable
     }
 
     [Fact]
-    public void FifoInPlaceOfModelSafetensors_IsDop038_NotAHang()
+    public void FifoInPlaceOfModelSafetensorsIsDop038NotAHang()
     {
         var path = _temp.File("model.safetensors");
         Fifo.Create(path);
@@ -81,7 +81,7 @@ public sealed class MalformedModelInputTests : IDisposable
     }
 
     [Fact]
-    public void FifoInPlaceOfConfigJson_IsDop038_NotAHang()
+    public void FifoInPlaceOfConfigJsonIsDop038NotAHang()
     {
         Fifo.Create(_temp.File("config.json"));
         var e = Assert.IsType<DopException>(Fifo.RunBounded(() => ModelConfigReader.Read(_temp.Path)));
@@ -89,7 +89,7 @@ public sealed class MalformedModelInputTests : IDisposable
     }
 
     [Fact]
-    public void FifoInPlaceOfTheTokenizer_IsDop038_NotAHang()
+    public void FifoInPlaceOfTheTokenizerIsDop038NotAHang()
     {
         TinyTokenizer.Write(_temp.Path, 120);
         Fifo.Create(_temp.File("merges.txt"));

@@ -29,7 +29,7 @@ public sealed class TrimmedCheckpointTests(ITestOutputHelper output)
     [InlineData(SafetensorsDType.F32, 1)]
     [InlineData(SafetensorsDType.BF16, 1)]
     [InlineData(SafetensorsDType.F32, 3)]
-    public void Trimmed_file_leaves_out_exactly_the_unread_tensors_and_keeps_their_bytes(SafetensorsDType storage, int shards)
+    public void TrimmedFileLeavesOutExactlyTheUnreadTensorsAndKeepsTheirBytes(SafetensorsDType storage, int shards)
     {
         using var folder = new TempFolder();
         var options = TinySearchProject.DefaultOptions; // a vocabulary large enough for the fixture tokenizer
@@ -77,7 +77,7 @@ public sealed class TrimmedCheckpointTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Trimmed_checkpoint_gives_identical_logits()
+    public void TrimmedCheckpointGivesIdenticalLogits()
     {
         using var folder = new TempFolder();
         var source = TinyLlavaCheckpoint.Write(Path.Combine(folder.Path, "full"));
@@ -101,7 +101,7 @@ public sealed class TrimmedCheckpointTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Up_to_date_folder_is_left_alone_and_a_new_policy_rewrites_it()
+    public void UpToDateFolderIsLeftAloneAndANewPolicyRewritesIt()
     {
         using var folder = new TempFolder();
         var source = TinyLlavaCheckpoint.Write(Path.Combine(folder.Path, "full"));
@@ -121,7 +121,7 @@ public sealed class TrimmedCheckpointTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Decoder_modules_a_policy_never_runs_are_left_out_too()
+    public void DecoderModulesAPolicyNeverRunsAreLeftOutToo()
     {
         using var folder = new TempFolder();
         var source = TinyLlavaCheckpoint.Write(Path.Combine(folder.Path, "full"));

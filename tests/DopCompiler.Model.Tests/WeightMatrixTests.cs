@@ -15,7 +15,7 @@ public sealed class WeightMatrixTests : IDisposable
     [Theory]
     [InlineData(SafetensorsDType.F32)]
     [InlineData(SafetensorsDType.BF16)]
-    public void Every_form_gives_the_product_of_the_stored_rows(SafetensorsDType storage)
+    public void EveryFormGivesTheProductOfTheStoredRows(SafetensorsDType storage)
     {
         var generator = new Generator(0).manual_seed(3);
         using var a = randn([5, 12], generator: generator);
@@ -49,7 +49,7 @@ public sealed class WeightMatrixTests : IDisposable
     }
 
     [Fact]
-    public void Bf16_compute_returns_the_callers_dtype_close_to_fp32()
+    public void Bf16ComputeReturnsTheCallersDtypeCloseToFp32()
     {
         var generator = new Generator(0).manual_seed(4);
         using var w = randn([64, 32], generator: generator);
@@ -71,7 +71,7 @@ public sealed class WeightMatrixTests : IDisposable
     [Theory]
     [InlineData(SafetensorsDType.F32, ComputePrecision.Fp32)]
     [InlineData(SafetensorsDType.BF16, ComputePrecision.Bf16)]
-    public void Parts_already_in_the_compute_dtype_above_the_fuse_limit_stay_mapped(SafetensorsDType storage, ComputePrecision precision)
+    public void PartsAlreadyInTheComputeDtypeAboveTheFuseLimitStayMapped(SafetensorsDType storage, ComputePrecision precision)
     {
         var generator = new Generator(0).manual_seed(6);
         using var a = randn([5, 16], generator: generator);
@@ -104,7 +104,7 @@ public sealed class WeightMatrixTests : IDisposable
     [Theory]
     [InlineData(SafetensorsDType.F32)]
     [InlineData(SafetensorsDType.BF16)]
-    public void A_model_without_resident_budget_gives_the_same_logits(SafetensorsDType storage)
+    public void AModelWithoutResidentBudgetGivesTheSameLogits(SafetensorsDType storage)
     {
         var options = new TinyLlavaOptions();
         TinyLlavaCheckpoint.Write(_temp.Path, options, storage);

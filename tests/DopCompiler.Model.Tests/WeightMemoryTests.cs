@@ -24,7 +24,7 @@ public sealed class WeightMemoryTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void A_bf16_model_runs_in_less_than_its_fp32_size()
+    public void ABf16ModelRunsInLessThanItsFp32Size()
     {
         TinyLlavaCheckpoint.Write(_temp.Path, Shape, SafetensorsDType.BF16);
         long fp32Bytes;

@@ -65,7 +65,7 @@ public sealed class PackageEndToEndTests(ITestOutputHelper output) : IDisposable
     }
 
     [EndToEndFact]
-    public void Packed_package_searches_generates_rebuilds_incrementally_and_keeps_the_class_through_moves_warnings_and_failures()
+    public void PackedPackageSearchesGeneratesRebuildsIncrementallyAndKeepsTheClassThroughMovesWarningsAndFailures()
     {
         Directory.CreateDirectory(_work);
         var feed = Path.Combine(_work, "feed");

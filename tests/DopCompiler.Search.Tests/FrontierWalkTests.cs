@@ -30,7 +30,7 @@ public sealed class FrontierWalkTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void SolverFrontier_IsEveryBudgetsOptimum_CheapestFirst(int seed)
+    public void SolverFrontierIsEveryBudgetsOptimumCheapestFirst(int seed)
     {
         var cost = Cost();
         var solver = new PolicySolver(cost, RandomCurves(seed, ["system", "image_key", "image_rest"]));
@@ -71,7 +71,7 @@ public sealed class FrontierWalkTests
     [InlineData(2, 1.5)]
     [InlineData(3, 0.2)]
     [InlineData(3, 0.0)]
-    public void Walk_ReturnsTheCheapestPolicyMeetingTheTarget_ByBruteForce_MeasuringFewerThanTheFrontier(int seed, double target)
+    public void WalkReturnsTheCheapestPolicyMeetingTheTargetByBruteForceMeasuringFewerThanTheFrontier(int seed, double target)
     {
         var cost = Cost();
         var curves = RandomCurves(seed, ["system", "image_key", "image_rest"]);
@@ -101,7 +101,7 @@ public sealed class FrontierWalkTests
     [InlineData(7)]
     [InlineData(64)]
     [InlineData(257)]
-    public void Bisect_OnMonotoneValues_FindsTheFirstMeetingPosition_InLogMeasurements(int count)
+    public void BisectOnMonotoneValuesFindsTheFirstMeetingPositionInLogMeasurements(int count)
     {
         var random = new Random(count);
         // Falling values, the last 0 (the unpruned model).
@@ -118,7 +118,7 @@ public sealed class FrontierWalkTests
     }
 
     [Fact]
-    public void Bisect_OnNonMonotoneValues_StillReturnsAMeasuredPointThatMeets_NextToOneThatMisses()
+    public void BisectOnNonMonotoneValuesStillReturnsAMeasuredPointThatMeetsNextToOneThatMisses()
     {
         var random = new Random(11);
         for (var trial = 0; trial < 50; trial++)
@@ -131,7 +131,7 @@ public sealed class FrontierWalkTests
     }
 
     [Fact]
-    public void Margin_ShrinksWithN_AndNamesTheNThatClearsTheTarget()
+    public void MarginShrinksWithNAndNamesTheNThatClearsTheTarget()
     {
         var small = QualityMargin.AccuracyDifference(0.97, 0.01, 64);
         var large = QualityMargin.AccuracyDifference(0.97, 0.01, 1000);

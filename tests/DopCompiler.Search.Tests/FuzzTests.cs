@@ -40,7 +40,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
     private static int Seed => int.TryParse(Environment.GetEnvironmentVariable("DOP_FUZZ_SEED"), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 20;
 
     [Fact]
-    public void SafetensorsHeaderReader_GivesSuccessOrACodedError()
+    public void SafetensorsHeaderReaderGivesSuccessOrACodedError()
     {
         var path = Path.Combine(_folder, "model.safetensors");
         var valid = RawSafetensors.Build(
@@ -58,14 +58,14 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void ConfigReader_GivesSuccessOrACodedError()
+    public void ConfigReaderGivesSuccessOrACodedError()
     {
         var path = Path.Combine(_folder, "config.json");
         Run("config.json", Encoding.UTF8.GetBytes(TinyLlavaCheckpoint.ConfigJson(new TinyLlavaOptions())), path, () => ModelConfigReader.Read(_folder));
     }
 
     [Fact]
-    public void SpecParser_GivesSuccessOrCodedDiagnostics()
+    public void SpecParserGivesSuccessOrCodedDiagnostics()
     {
         Directory.CreateDirectory(Path.Combine(_folder, "model"));
         File.WriteAllText(Path.Combine(_folder, "model", "config.json"), "{}");
@@ -102,7 +102,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void ValidationSetReader_GivesSuccessOrCodedDiagnostics()
+    public void ValidationSetReaderGivesSuccessOrCodedDiagnostics()
     {
         Directory.CreateDirectory(Path.Combine(_folder, "images"));
         File.WriteAllBytes(Path.Combine(_folder, "images", "a.png"), Png.Rgb(4, 4, (x, y) => ((byte)x, (byte)y, 9)));
@@ -121,7 +121,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void PolicyReader_GivesSuccessOrACodedError()
+    public void PolicyReaderGivesSuccessOrACodedError()
     {
         var model = Path.Combine(_folder, "model");
         Directory.CreateDirectory(model);

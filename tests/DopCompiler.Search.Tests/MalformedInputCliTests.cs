@@ -30,7 +30,7 @@ public sealed class MalformedInputCliTests : IDisposable
     [InlineData("NaN", "DOP022")]
     [InlineData("0,5", "DOP022")]
     [InlineData("x", "DOP022")]
-    public void BudgetOption_GoesThroughTheSpecsChecks(string value, string code)
+    public void BudgetOptionGoesThroughTheSpecsChecks(string value, string code)
     {
         var spec = TinySearchProject.Write(_folder, samples: 1);
         var policy = Path.Combine(_folder, "p.json");
@@ -40,7 +40,7 @@ public sealed class MalformedInputCliTests : IDisposable
     }
 
     [Fact]
-    public void BudgetOptionWithoutValue_IsDop043()
+    public void BudgetOptionWithoutValueIsDop043()
     {
         var spec = TinySearchProject.Write(_folder, samples: 1);
         var (exit, _, error) = Dop("solve", spec, "--budget");
@@ -48,7 +48,7 @@ public sealed class MalformedInputCliTests : IDisposable
     }
 
     [Fact]
-    public void OutEqualToTheSpec_IsDop043_AndTheSpecIsUntouched()
+    public void OutEqualToTheSpecIsDop043AndTheSpecIsUntouched()
     {
         var spec = TinySearchProject.Write(_folder, samples: 1);
         var before = File.ReadAllBytes(spec);
@@ -58,7 +58,7 @@ public sealed class MalformedInputCliTests : IDisposable
     }
 
     [Fact]
-    public void DeviceCudaInTheSpecWithoutAGpu_IsDop007AtItsLine()
+    public void DeviceCudaInTheSpecWithoutAGpuIsDop007AtItsLine()
     {
         // These machines have the CPU libtorch only; the spec's own line is where the user fixes it.
         var spec = TinySearchProject.Write(_folder, samples: 1, extraYaml: "device: cuda\n");
@@ -68,7 +68,7 @@ public sealed class MalformedInputCliTests : IDisposable
     }
 
     [Fact]
-    public void LibTorchDirInTheSpec_IsWhatTheNativeLoaderLoads()
+    public void LibTorchDirInTheSpecIsWhatTheNativeLoaderLoads()
     {
         // An empty libtorch.so passes the parser's check; the loader then names that very file: the setting is used.
         var lib = Path.Combine(_folder, "fake-libtorch");
@@ -81,7 +81,7 @@ public sealed class MalformedInputCliTests : IDisposable
     }
 
     [Fact]
-    public void UnreachableBudget_IsDop041Error_WithNoPolicy_AndCheapestOptsIntoTheWarning()
+    public void UnreachableBudgetIsDop041ErrorWithNoPolicyAndCheapestOptsIntoTheWarning()
     {
         var spec = TinySearchProject.Write(_folder, samples: 1, budget: 0.0001);
         var policy = Path.Combine(_folder, "p.json");
@@ -98,7 +98,7 @@ public sealed class MalformedInputCliTests : IDisposable
     }
 
     [Fact]
-    public void EvalWithAPolicyForAnotherModel_IsDop010_AndEvaluatesNothing()
+    public void EvalWithAPolicyForAnotherModelIsDop010AndEvaluatesNothing()
     {
         TinySearchProject.Write(_folder, samples: 1);
         var model = Path.Combine(_folder, "model");
@@ -110,7 +110,7 @@ public sealed class MalformedInputCliTests : IDisposable
     }
 
     [Fact]
-    public void EvalWithABrokenPolicy_IsDop006()
+    public void EvalWithABrokenPolicyIsDop006()
     {
         TinySearchProject.Write(_folder, samples: 1);
         var model = Path.Combine(_folder, "model");

@@ -66,17 +66,17 @@ public sealed class PolicyFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void ValidPolicyForThisModel_IsRead()
+    public void ValidPolicyForThisModelIsRead()
     {
         var document = PolicyFileReader.ReadFor(Write(Valid), Model, ModelConfigReader.Read(Model));
         Assert.Contains(document.Depths, d => (d.Module, d.Group, d.Depth) == ("mlp", "image", 3));
     }
 
     [Fact]
-    public void InvalidJson_MissingBrace_IsDop006() => Refused(Valid.TrimEnd().TrimEnd('}'));
+    public void InvalidJsonMissingBraceIsDop006() => Refused(Valid.TrimEnd().TrimEnd('}'));
 
     [Fact]
-    public void DeeplyNestedJson_IsDop006_NotACrash() =>
+    public void DeeplyNestedJsonIsDop006NotACrash() =>
         Refused(Valid.Replace("\"tool_version\"", "\"extra\": " + new string('[', 100_000) + new string(']', 100_000) + ", \"tool_version\"", StringComparison.Ordinal));
 
     [Theory]
@@ -86,20 +86,20 @@ public sealed class PolicyFileReaderTests : IDisposable
     [InlineData("\"2\"")]
     [InlineData("null")]
     [InlineData("1.5")]
-    public void DepthThatIsNotALayerCount_IsDop006(string value) => Refused(WithFirstDepth(value));
+    public void DepthThatIsNotALayerCountIsDop006(string value) => Refused(WithFirstDepth(value));
 
     [Fact]
-    public void PolicyForAnotherModel_IsDop010NamingBothHashes()
+    public void PolicyForAnotherModelIsDop010NamingBothHashes()
     {
         var e = Refused(Valid.Replace(Hash, "sha256:" + new string('0', 64), StringComparison.Ordinal), "DOP010");
         Assert.Contains(Hash, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void UnknownGroupInDepths_IsDop006() => Refused(Valid.Replace("\"group\": \"text\"", "\"group\": \"txt\"", StringComparison.Ordinal));
+    public void UnknownGroupInDepthsIsDop006() => Refused(Valid.Replace("\"group\": \"text\"", "\"group\": \"txt\"", StringComparison.Ordinal));
 
     [Fact]
-    public void FifoInPlaceOfThePolicy_IsDop038_NotAHang()
+    public void FifoInPlaceOfThePolicyIsDop038NotAHang()
     {
         var path = Path.Combine(_folder, "pipe.policy.json");
         Fifo.Create(path);

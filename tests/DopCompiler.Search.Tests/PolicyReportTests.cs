@@ -16,7 +16,7 @@ public sealed class PolicyReportTests
     [InlineData(0.2)]
     [InlineData(0.35)]
     [InlineData(0.7)]
-    public void Frontier_spans_the_cheapest_policy_to_the_unpruned_model_and_holds_the_chosen_policy(double fraction)
+    public void FrontierSpansTheCheapestPolicyToTheUnprunedModelAndHoldsTheChosenPolicy(double fraction)
     {
         var document = ReportFixture.Chosen(fraction);
         var frontier = PolicyFrontier.Of(document);
@@ -33,7 +33,7 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
-    public void A_split_policy_is_re_solved_with_its_dropped_image_tokens_pruned()
+    public void ASplitPolicyIsReSolvedWithItsDroppedImageTokensPruned()
     {
         // The bug this fixes: re-solving the split groups left image_rest unpruned, so the frontier started far above the
         // chosen policy's cost (0.7–0.98 for a policy at 0.136 on the sample model).
@@ -46,7 +46,7 @@ public sealed class PolicyReportTests
     [Theory]
     [InlineData(0.2)]
     [InlineData(0.7)]
-    public void Frontier_plot_x_range_covers_the_chosen_policy_the_checks_and_the_cheapest_and_dearest_frontier_points(double fraction)
+    public void FrontierPlotXRangeCoversTheChosenPolicyTheChecksAndTheCheapestAndDearestFrontierPoints(double fraction)
     {
         var document = ReportFixture.Chosen(fraction);
         var input = ReportInput.Of(document, [new ApproximationCheck("random", 0.9, 0.001, 0.05)]);
@@ -62,7 +62,7 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
-    public void Every_chosen_policy_has_a_marker_at_its_cost_and_predicted_KL_and_every_check_a_measured_point()
+    public void EveryChosenPolicyHasAMarkerAtItsCostAndPredictedKLAndEveryCheckAMeasuredPoint()
     {
         var names = new[] { "fast", "balanced", "exact" };
         var chosen = new[] { 0.2, 0.4, 0.8 }.Select((f, i) => new ChosenPolicy(names[i], ReportFixture.Chosen(f), 0.9 - (i * 0.1))).ToArray();
@@ -87,7 +87,7 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
-    public void A_file_with_several_budgets_reports_every_variant_with_its_marker_and_layer_map()
+    public void AFileWithSeveralBudgetsReportsEveryVariantWithItsMarkerAndLayerMap()
     {
         var combined = PolicyDocumentFactory.Combine([("fast", ReportFixture.Chosen(0.2)), ("exact", ReportFixture.Chosen(0.6))]);
         var read = PolicySchema.TryParse(PolicySchema.Serialize(combined)).Document!; // as written and read back
@@ -102,7 +102,7 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
-    public void A_quality_target_shows_its_measured_accuracy_its_candidates_in_walk_order_and_the_margin()
+    public void AQualityTargetShowsItsMeasuredAccuracyItsCandidatesInWalkOrderAndTheMargin()
     {
         var document = ReportFixture.Chosen(0.3);
         document.Quality = new PolicyQuality
@@ -141,7 +141,7 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
-    public void Every_per_variant_section_survives_a_budgets_file_both_ways()
+    public void EveryPerVariantSectionSurvivesABudgetsFileBothWays()
     {
         // Each PolicyVariant section (but the name) is a PolicyDocument section of the same name, and AsVariant /
         // VariantDocument carry every one of them: a section added to one direction only fails here.
@@ -161,7 +161,7 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
-    public void A_split_policy_file_is_read_by_the_strict_reader_and_reported()
+    public void ASplitPolicyFileIsReadByTheStrictReaderAndReported()
     {
         // The reader refused image_key/image_rest sources, so 'dop report' (and eval, trim) failed on every n_v policy.
         var path = Path.Combine(Path.GetTempPath(), $"dop-report-{Guid.NewGuid():N}.policy.json");
@@ -179,7 +179,7 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
-    public void Each_n_v_count_the_file_knows_gets_a_line_and_a_row_and_the_chosen_count_is_marked()
+    public void EachNVCountTheFileKnowsGetsALineAndARowAndTheChosenCountIsMarked()
     {
         var document = ReportFixture.Chosen(0.2);
         var frontier = PolicyFrontier.Of(document);
@@ -196,7 +196,7 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
-    public void Without_token_counts_the_file_still_shows_all_tokens_and_its_own_count()
+    public void WithoutTokenCountsTheFileStillShowsAllTokensAndItsOwnCount()
     {
         var document = ReportFixture.Chosen(0.2, recordCounts: false);
         var kept = PolicyFrontier.KeptImageTokens(document);
@@ -210,7 +210,7 @@ public sealed class PolicyReportTests
     [Theory]
     [InlineData(0.2, true)]
     [InlineData(0.5, false)]
-    public void Tick_labels_are_plain_decimals(double fraction, bool searchCounts)
+    public void TickLabelsArePlainDecimals(double fraction, bool searchCounts)
     {
         var html = PolicyReport.Render(ReportInput.Of(ReportFixture.Chosen(fraction, searchCounts), [new ApproximationCheck("random", 0.3, 0.0004, 0.5)]));
         var texts = Regex.Matches(html, @"<text[^>]*>([^<]*)</text>").Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value).Trim()).ToArray();
@@ -227,10 +227,10 @@ public sealed class PolicyReportTests
     [InlineData(0.2055, "0.2055")]
     [InlineData(1e-7, "0.0000001")]
     [InlineData(12.5, "12.5")]
-    public void Plain_decimal_labels(double value, string expected) => Assert.Equal(expected, PlotLabels.Decimal(value));
+    public void PlainDecimalLabels(double value, string expected) => Assert.Equal(expected, PlotLabels.Decimal(value));
 
     [Fact]
-    public void The_page_is_self_contained_with_no_script()
+    public void ThePageIsSelfContainedWithNoScript()
     {
         var html = PolicyReport.Render(ReportInput.Of(ReportFixture.Chosen(0.3)));
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
@@ -245,7 +245,7 @@ public sealed class PolicyReportTests
     }
 
     [Fact]
-    public void Layer_map_columns_are_labelled_by_group_and_module_and_every_cell_says_what_runs()
+    public void LayerMapColumnsAreLabelledByGroupAndModuleAndEveryCellSaysWhatRuns()
     {
         var document = ReportFixture.Chosen(0.3);
         var html = PolicyReport.Render(document);

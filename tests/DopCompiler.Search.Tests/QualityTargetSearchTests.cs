@@ -25,7 +25,7 @@ public sealed class QualityTargetSearchTests : IDisposable
     }
 
     [Fact]
-    public void MaxKl_ChoosesAMeasuredPolicyWithinTheTarget_MeasuringFewerCandidatesThanTheFrontier()
+    public void MaxKlChoosesAMeasuredPolicyWithinTheTargetMeasuringFewerCandidatesThanTheFrontier()
     {
         var spec = Spec("max_kl: 0.05");
         var outcome = DopSearch.Run(spec, new SearchOptions { CacheFolder = Path.Combine(_folder, "cache") }, new SilentProgress());
@@ -47,7 +47,7 @@ public sealed class QualityTargetSearchTests : IDisposable
     }
 
     [Fact]
-    public void MaxAccuracyDrop_WhenEveryPolicyAnswersAsTheUnprunedModel_IsTheCheapestFrontierPolicy()
+    public void MaxAccuracyDropWhenEveryPolicyAnswersAsTheUnprunedModelIsTheCheapestFrontierPolicy()
     {
         // Random weights never answer "x": unpruned and every pruned policy score 0, so every drop is 0 and the cheapest meets.
         var spec = Spec("max_accuracy_drop: 0");

@@ -18,7 +18,7 @@ public sealed class SearchEstimateTests : IDisposable
     }
 
     [Fact]
-    public void Passes_count_each_curve_point_by_the_layers_it_reruns()
+    public void PassesCountEachCurvePointByTheLayersItReruns()
     {
         // 4 layers, step 1: depths 1..4 re-run 1/4..4/4 of the layers with prefix reuse (2.5 passes per curve), 4 without.
         var reuse = SearchEstimate.Of(4, 1, parameters: 2, reusePrefix: true, tokenCounts: 3, randomPolicies: 5, TimeSpan.FromSeconds(10));
@@ -31,7 +31,7 @@ public sealed class SearchEstimateTests : IDisposable
     }
 
     [Fact]
-    public void A_search_over_max_search_minutes_stops_before_the_curves_with_DOP047()
+    public void ASearchOverMaxSearchMinutesStopsBeforeTheCurvesWithDOP047()
     {
         Directory.CreateDirectory(_folder);
         var spec = DopSpecParser.Parse(TinySearchProject.Write(_folder, samples: 2, budget: 0.9, extraYaml: "max_search_minutes: 0.000001\n")).GetValueOrThrow();

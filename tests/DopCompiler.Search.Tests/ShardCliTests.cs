@@ -10,7 +10,7 @@ public sealed class ShardCliTests : IDisposable
     public ShardCliTests() => Directory.CreateDirectory(_folder);
 
     [Fact]
-    public void Shard_jobs_then_merge_then_search_write_the_unsharded_policy()
+    public void ShardJobsThenMergeThenSearchWriteTheUnshardedPolicy()
     {
         var spec = TinySearchProject.Write(_folder, samples: 2, budget: 0.9);
         var whole = Path.Combine(_folder, "whole.policy.json");
@@ -48,7 +48,7 @@ public sealed class ShardCliTests : IDisposable
     }
 
     [Fact]
-    public void Bad_shard_arguments_and_a_missing_shard_are_coded_errors()
+    public void BadShardArgumentsAndAMissingShardAreCodedErrors()
     {
         var spec = TinySearchProject.Write(_folder, samples: 1, budget: 0.9);
         var cache = Path.Combine(_folder, "cache");

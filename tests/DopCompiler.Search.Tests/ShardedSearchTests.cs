@@ -16,7 +16,7 @@ public sealed class ShardedSearchTests : IDisposable
     private string Shards => Path.Combine(_folder, "shards");
 
     [Fact]
-    public void Three_shards_merged_give_the_unsharded_policy_byte_for_byte()
+    public void ThreeShardsMergedGiveTheUnshardedPolicyByteForByte()
     {
         // The n_v grid makes token-count points part of the split too.
         var spec = WriteSpec();
@@ -56,7 +56,7 @@ public sealed class ShardedSearchTests : IDisposable
     }
 
     [Fact]
-    public void Missing_overlapping_foreign_and_damaged_shards_are_coded_errors()
+    public void MissingOverlappingForeignAndDamagedShardsAreCodedErrors()
     {
         var spec = WriteSpec();
         var outcomes = MeasureShards(spec, 3);
@@ -126,7 +126,7 @@ public sealed class ShardedSearchTests : IDisposable
     [InlineData("1/3/4", 0, 0)]
     [InlineData(" 1/3", 0, 0)]
     [InlineData("3", 0, 0)]
-    public void Shard_text_is_i_slash_n_with_i_from_1_to_n(string text, int index, int count)
+    public void ShardTextIsISlashNWithIFrom1ToN(string text, int index, int count)
     {
         var shard = CurveShard.TryParse(text, out var error);
         if (count == 0)
@@ -142,7 +142,7 @@ public sealed class ShardedSearchTests : IDisposable
     }
 
     [Fact]
-    public void The_partition_is_round_robin_disjoint_and_complete()
+    public void ThePartitionIsRoundRobinDisjointAndComplete()
     {
         const int points = 10;
         var shards = Enumerable.Range(1, 3).Select(i => new CurveShard(i, 3)).ToArray();
@@ -154,7 +154,7 @@ public sealed class ShardedSearchTests : IDisposable
     }
 
     [Fact]
-    public void More_shards_than_curve_points_is_a_usage_error()
+    public void MoreShardsThanCurvePointsIsAUsageError()
     {
         var spec = WriteSpec();
         var error = Assert.Throws<DopException>(() =>

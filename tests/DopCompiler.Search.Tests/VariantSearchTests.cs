@@ -13,7 +13,7 @@ public sealed class VariantSearchTests : IDisposable
     public VariantSearchTests() => Directory.CreateDirectory(_folder);
 
     [Fact]
-    public void EachBudgetGetsTheSingleBudgetPolicy_FromOneSearch()
+    public void EachBudgetGetsTheSingleBudgetPolicyFromOneSearch()
     {
         var options = new SearchOptions { CacheFolder = Path.Combine(_folder, "cache"), MeasureOnCacheHit = true };
         var specPath = TinySearchProject.Write(Path.Combine(_folder, "p"), samples: 3, budget: 0.8);
@@ -52,7 +52,7 @@ public sealed class VariantSearchTests : IDisposable
     }
 
     [Fact]
-    public void WithAnImageTokenGrid_LaterBudgetsKeepTheFirstBudgetsCount()
+    public void WithAnImageTokenGridLaterBudgetsKeepTheFirstBudgetsCount()
     {
         var options = new SearchOptions { CacheFolder = Path.Combine(_folder, "cache") };
         var specPath = TinySearchProject.Write(Path.Combine(_folder, "nv"), samples: 3, budget: 0.8, extraYaml: "grid:\n  n_v: [4, 8]\n");

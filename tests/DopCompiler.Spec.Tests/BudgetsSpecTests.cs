@@ -14,7 +14,7 @@ public sealed class BudgetsSpecTests : IDisposable
     private SpecResult<DopSpec> Parse(string lines) => DopSpecParser.Parse(Head + lines, _folder.PathOf("dop.yaml"));
 
     [Fact]
-    public void NamedBudgets_ParseInSpecOrder_TheFirstIsTheDefaultBudget()
+    public void NamedBudgetsParseInSpecOrderTheFirstIsTheDefaultBudget()
     {
         var spec = Parse("budgets:\n  fast: {fraction: 0.2}\n  exact:\n    max_accuracy_drop: 0.005\n    price: latency\n  middle: {tflops: 1.5, on_unreachable: cheapest}\n").GetValueOrThrow();
         var budgets = spec.Budgets!.Value;
@@ -26,7 +26,7 @@ public sealed class BudgetsSpecTests : IDisposable
     }
 
     [Fact]
-    public void TheSingleBudgetForm_HasNoNamedBudgets()
+    public void TheSingleBudgetFormHasNoNamedBudgets()
     {
         var spec = Parse("budget:\n  fraction: 0.3\n").GetValueOrThrow();
         Assert.Null(spec.Budgets);
@@ -44,7 +44,7 @@ public sealed class BudgetsSpecTests : IDisposable
     [InlineData("budgets:\n  fast: {fractoin: 0.2}\n", "DOP021", 4, 10)]
     [InlineData("budgets:\n  fast:\n", "DOP024", 4, 3)]
     [InlineData("budgets:\n  fast: {fraction: 0.2, max_kl: 0.1}\n", "DOP026", 4, 25)]
-    public void BadNamedBudgets_AreCodedAtTheirPlace(string lines, string code, int line, int column)
+    public void BadNamedBudgetsAreCodedAtTheirPlace(string lines, string code, int line, int column)
     {
         var result = Parse(lines);
         Assert.Null(result.Value);

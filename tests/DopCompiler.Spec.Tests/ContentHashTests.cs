@@ -11,7 +11,7 @@ public sealed class ContentHashTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public void FileHash_DependsOnContentNotPath()
+    public void FileHashDependsOnContentNotPath()
     {
         var a = _folder.Write("a.txt", "same");
         var b = _folder.Write("sub/b.txt", "same");
@@ -22,7 +22,7 @@ public sealed class ContentHashTests : IDisposable
     }
 
     [Fact]
-    public void Hash_IsTheDocumentedFraming()
+    public void HashIsTheDocumentedFraming()
     {
         // 'S' + int64 LE length + UTF-8 bytes, per item: stable across runs and machines.
         var expected = Convert.ToHexStringLower(SHA256.HashData(
@@ -31,7 +31,7 @@ public sealed class ContentHashTests : IDisposable
     }
 
     [Fact]
-    public void ItemBoundaries_Matter()
+    public void ItemBoundariesMatter()
     {
         Assert.NotEqual(ContentHash.OfText("ab", "c"), ContentHash.OfText("a", "bc"));
         var file = _folder.Write("f.txt", "x");
@@ -41,7 +41,7 @@ public sealed class ContentHashTests : IDisposable
     }
 
     [Fact]
-    public void LargeFile_IsStreamedAndMatchesOneShot()
+    public void LargeFileIsStreamedAndMatchesOneShot()
     {
         var bytes = new byte[(3 << 20) + 17];
         new Random(1).NextBytes(bytes);
@@ -54,7 +54,7 @@ public sealed class ContentHashTests : IDisposable
     }
 
     [Fact]
-    public void Builder_IsIncremental()
+    public void BuilderIsIncremental()
     {
         using var builder = new ContentHashBuilder();
         var first = builder.AddString("model").ToHex();
@@ -64,7 +64,7 @@ public sealed class ContentHashTests : IDisposable
     }
 
     [Fact]
-    public void DirectoryHash_IsOrderIndependentOfCreationAndSeesRenames()
+    public void DirectoryHashIsOrderIndependentOfCreationAndSeesRenames()
     {
         _folder.Write("d1/b.txt", "2");
         _folder.Write("d1/a/x.txt", "1");

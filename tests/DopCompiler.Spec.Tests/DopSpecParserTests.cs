@@ -33,7 +33,7 @@ public sealed class DopSpecParserTests : IDisposable
         """;
 
     [Fact]
-    public void FullSpec_RoundTripsToRecord()
+    public void FullSpecRoundTripsToRecord()
     {
         _folder.Write("libtorch/libtorch.so", "");
         const string yaml = """
@@ -102,7 +102,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void MinimalSpec_FillsDefaults()
+    public void MinimalSpecFillsDefaults()
     {
         var spec = Parse(Minimal, "shapes-vlm.dop.yaml").GetValueOrThrow();
         Assert.Equal(_folder.PathOf("model"), spec.Model);
@@ -128,7 +128,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void PartialGroups_AddUnlistedSourcesWithDefaults()
+    public void PartialGroupsAddUnlistedSourcesWithDefaults()
     {
         var spec = Parse(Minimal + "\ngroups:\n  - source: text\n    prunable: true\n").GetValueOrThrow();
         Assert.Equal(["system", "image", "text"], spec.Groups.Select(g => g.Name));
@@ -136,7 +136,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void ParseFromFile_ReadsTheFile()
+    public void ParseFromFileReadsTheFile()
     {
         var path = _folder.Write("dop.yaml", Minimal);
         var spec = DopSpecParser.Parse(path).GetValueOrThrow();
@@ -145,7 +145,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void ParseFromFile_MissingFileIsDop025()
+    public void ParseFromFileMissingFileIsDop025()
     {
         var missing = _folder.PathOf("nope.yaml");
         var d = Single(DopSpecParser.Parse(missing));
@@ -158,20 +158,20 @@ public sealed class DopSpecParserTests : IDisposable
     [InlineData("shapes-vlm.dop.yaml", "ShapesVlmDop")]
     [InlineData("shapes_vlm.yml", "ShapesVlm")]
     [InlineData("7b model.yaml", "_7bModel")]
-    public void DefaultClassName_ComesFromFileName(string fileName, string expected)
+    public void DefaultClassNameComesFromFileName(string fileName, string expected)
     {
         Assert.Equal(expected, Parse(Minimal, fileName).GetValueOrThrow().Output.ClassName);
     }
 
     [Fact]
-    public void Diagnostic_ToStringIsMsBuildCanonical()
+    public void DiagnosticToStringIsMsBuildCanonical()
     {
         var d = Single(Parse(Minimal + "\nseed: -1\n"));
         Assert.Equal($"{SpecPath()}(5,7): error DOP023: 'seed' must be an integer in [0, 2147483647], found -1.", d.ToString());
     }
 
     [Fact]
-    public void Dop020_YamlSyntax()
+    public void Dop020YamlSyntax()
     {
         var d = Single(Parse("model: model\nvalidation: [val.jsonl\nbudget: {fraction: 0.1}\n"));
         Assert.Equal("DOP020", d.Code);
@@ -181,7 +181,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop020_TabIndentation()
+    public void Dop020TabIndentation()
     {
         var d = Single(Parse("model: model\nbudget:\n\tfraction: 0.1\n"));
         Assert.Equal("DOP020", d.Code);
@@ -189,7 +189,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop020_UnclosedBracketIsPlacedAfterTheLastGoodToken()
+    public void Dop020UnclosedBracketIsPlacedAfterTheLastGoodToken()
     {
         AssertAt(Single(Parse("model: model\nvalidation: [val.jsonl\nbudget: {fraction: 0.1}\n")), "DOP020", 2, 13);
     }
@@ -197,19 +197,19 @@ public sealed class DopSpecParserTests : IDisposable
     [Theory]
     [InlineData("")]
     [InlineData("# only a comment\n")]
-    public void Dop020_EmptySpec(string yaml)
+    public void Dop020EmptySpec(string yaml)
     {
         AssertAt(Single(Parse(yaml)), "DOP020", 1, 1);
     }
 
     [Fact]
-    public void Dop020_TopLevelNotAMapping()
+    public void Dop020TopLevelNotAMapping()
     {
         AssertAt(Single(Parse("- model\n- budget\n")), "DOP020", 1, 1);
     }
 
     [Fact]
-    public void Dop021_UnknownKeyWithSuggestion()
+    public void Dop021UnknownKeyWithSuggestion()
     {
         var d = Single(Parse(Minimal + "\nprecison: bf16\n"));
         AssertAt(d, "DOP021", 5, 1);
@@ -217,7 +217,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop021_NestedUnknownKeyWithSuggestion()
+    public void Dop021NestedUnknownKeyWithSuggestion()
     {
         var d = Single(Parse("model: model\nvalidation: val.jsonl\nbudget:\n  fracton: 0.2\n"));
         AssertAt(d, "DOP021", 4, 3);
@@ -225,7 +225,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop021_TypoOfARequiredKeyIsNotAlsoReportedMissing()
+    public void Dop021TypoOfARequiredKeyIsNotAlsoReportedMissing()
     {
         var d = Single(Parse("model: model\nvalidaton: val.jsonl\nbudget: {fraction: 0.2}\n"));
         AssertAt(d, "DOP021", 2, 1);
@@ -233,14 +233,14 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop021_UnrelatedUnknownKeyDoesNotHideAMissingKey()
+    public void Dop021UnrelatedUnknownKeyDoesNotHideAMissingKey()
     {
         var result = Parse("model: model\nvalidation: val.jsonl\nzzzzzzzz: 1\n");
         Assert.Equal([("DOP024", 1, 1), ("DOP021", 3, 1)], result.Diagnostics.Select(d => (d.Code, d.Line, d.Column)));
     }
 
     [Fact]
-    public void Dop021_NoSuggestionForUnrelatedKey()
+    public void Dop021NoSuggestionForUnrelatedKey()
     {
         var d = Single(Parse(Minimal + "\nzzzzzzzz: 1\n"));
         Assert.Equal("DOP021", d.Code);
@@ -248,7 +248,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop022_WrongType()
+    public void Dop022WrongType()
     {
         var d = Single(Parse("model: model\nvalidation:\n  path: val.jsonl\n  limit: \"5\"\nbudget: {fraction: 0.5}\n"));
         AssertAt(d, "DOP022", 4, 10);
@@ -256,14 +256,14 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop022_ListWhereScalarExpected()
+    public void Dop022ListWhereScalarExpected()
     {
         var d = Single(Parse(Minimal + "\ndevice: [cpu]\n"));
         AssertAt(d, "DOP022", 5, 9);
     }
 
     [Fact]
-    public void Dop023_OutOfRange()
+    public void Dop023OutOfRange()
     {
         var d = Single(Parse("model: model\nvalidation: val.jsonl\nbudget:\n  fraction: 1.5\n"));
         AssertAt(d, "DOP023", 4, 13);
@@ -271,7 +271,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop023_UnknownWordWithSuggestion()
+    public void Dop023UnknownWordWithSuggestion()
     {
         var d = Single(Parse(Minimal + "\ndevice: cdua\n"));
         AssertAt(d, "DOP023", 5, 9);
@@ -285,13 +285,13 @@ public sealed class DopSpecParserTests : IDisposable
     [InlineData("grid:\n  n_v: [10, 0]\n", 6, 13)]
     [InlineData("groups:\n  - source: image\n    cls_split: {key_fraction: 1}\n", 7, 31)]
     [InlineData("groups:\n  - source: image\n    ranking: random\n", 7, 14)]
-    public void Dop023_Ranges(string extra, int line, int column)
+    public void Dop023Ranges(string extra, int line, int column)
     {
         AssertAt(Single(Parse(Minimal + "\n" + extra)), "DOP023", line, column);
     }
 
     [Fact]
-    public void Dop024_MissingRequiredKey()
+    public void Dop024MissingRequiredKey()
     {
         var d = Single(Parse("model: model\nbudget:\n  fraction: 0.2\n"));
         AssertAt(d, "DOP024", 1, 1);
@@ -299,20 +299,20 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop024_KeyWithoutValue()
+    public void Dop024KeyWithoutValue()
     {
         AssertAt(Single(Parse("model:\nvalidation: val.jsonl\nbudget: {fraction: 0.2}\n")), "DOP024", 1, 1);
     }
 
     [Fact]
-    public void Dop024_EmptyBudget()
+    public void Dop024EmptyBudget()
     {
         var d = Single(Parse("model: model\nvalidation: val.jsonl\nbudget: {}\n"));
         AssertAt(d, "DOP024", 3, 9);
     }
 
     [Fact]
-    public void Dop025_MissingModelFolder()
+    public void Dop025MissingModelFolder()
     {
         var d = Single(Parse("model: nowhere\nvalidation: val.jsonl\nbudget: {fraction: 0.2}\n"));
         AssertAt(d, "DOP025", 1, 8);
@@ -320,7 +320,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop025_ModelFolderWithoutConfig()
+    public void Dop025ModelFolderWithoutConfig()
     {
         Directory.CreateDirectory(_folder.PathOf("empty"));
         var d = Single(Parse("model: empty\nvalidation: val.jsonl\nbudget: {fraction: 0.2}\n"));
@@ -329,14 +329,14 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop025_MissingValidationFile()
+    public void Dop025MissingValidationFile()
     {
         var d = Single(Parse("model: model\nvalidation:\n  path: missing.jsonl\nbudget: {fraction: 0.2}\n"));
         AssertAt(d, "DOP025", 3, 9);
     }
 
     [Fact]
-    public void Dop026_TwoBudgets()
+    public void Dop026TwoBudgets()
     {
         var d = Single(Parse("model: model\nvalidation: val.jsonl\nbudget:\n  fraction: 0.2\n  tflops: 1.0\n"));
         AssertAt(d, "DOP026", 5, 3);
@@ -344,21 +344,21 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop026_ClsSplitOnTextGroup()
+    public void Dop026ClsSplitOnTextGroup()
     {
         var d = Single(Parse(Minimal + "\ngroups:\n  - source: text\n    cls_split: {key_fraction: 0.5}\n"));
         AssertAt(d, "DOP026", 7, 5);
     }
 
     [Fact]
-    public void Dop026_RankingOnSystemGroup()
+    public void Dop026RankingOnSystemGroup()
     {
         var d = Single(Parse(Minimal + "\ngroups:\n  - source: system\n    ranking: spread\n"));
         AssertAt(d, "DOP026", 7, 5);
     }
 
     [Fact]
-    public void Dop027_DuplicateKey()
+    public void Dop027DuplicateKey()
     {
         var d = Single(Parse(Minimal + "\nseed: 1\nseed: 2\n"));
         AssertAt(d, "DOP027", 6, 1);
@@ -366,7 +366,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Dop027_ModuleListedTwice()
+    public void Dop027ModuleListedTwice()
     {
         AssertAt(Single(Parse(Minimal + "\nmodules: [mlp, mlp]\n")), "DOP027", 5, 16);
     }
@@ -376,27 +376,27 @@ public sealed class DopSpecParserTests : IDisposable
     [InlineData("output:\n  class_name: class\n", 6, 15)]
     [InlineData("output:\n  namespace: My..Ns\n", 6, 14)]
     [InlineData("groups:\n  - name: my-group\n    source: image\n", 6, 11)]
-    public void Dop028_InvalidIdentifier(string extra, int line, int column)
+    public void Dop028InvalidIdentifier(string extra, int line, int column)
     {
         AssertAt(Single(Parse(Minimal + "\n" + extra)), "DOP028", line, column);
     }
 
     [Fact]
-    public void Dop029_TwoGroupsWithOneSource()
+    public void Dop029TwoGroupsWithOneSource()
     {
         var d = Single(Parse(Minimal + "\ngroups:\n  - {name: a, source: image}\n  - {name: b, source: image}\n"));
         AssertAt(d, "DOP029", 7, 23);
     }
 
     [Fact]
-    public void Dop029_SplitNameCollides()
+    public void Dop029SplitNameCollides()
     {
         var d = Single(Parse(Minimal + "\ngroups:\n  - {name: vis, source: image, cls_split: {key_fraction: 0.5}}\n  - {name: vis_key, source: text}\n"));
         AssertAt(d, "DOP029", 7, 12);
     }
 
     [Fact]
-    public void Dop030_NothingPrunable()
+    public void Dop030NothingPrunable()
     {
         var d = Single(Parse(Minimal + "\ngroups:\n  - source: image\n    prunable: false\n"));
         AssertAt(d, "DOP030", 6, 3);
@@ -404,7 +404,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void ManyErrors_AreReportedTogetherInFileOrder()
+    public void ManyErrorsAreReportedTogetherInFileOrder()
     {
         const string yaml = """
             model: nowhere
@@ -449,7 +449,7 @@ public sealed class DopSpecParserTests : IDisposable
     [InlineData("groups: [1, [2], {source: 3}]\nbudget: [fraction]\nvalidation: {}\noutput: x\n")]
     [InlineData("\u0000\u0001\u0002")]
     [InlineData("model: !!binary aGVsbG8=\n")]
-    public void OddInput_GivesDiagnosticsNeverExceptions(string yaml)
+    public void OddInputGivesDiagnosticsNeverExceptions(string yaml)
     {
         var result = Parse(yaml);
         Assert.False(result.Succeeded);
@@ -458,7 +458,7 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void GetValueOrThrow_ThrowsWithAllDiagnostics()
+    public void GetValueOrThrowThrowsWithAllDiagnostics()
     {
         var result = Parse("model: x\n");
         var e = Assert.Throws<SpecException>(result.GetValueOrThrow);
@@ -467,14 +467,14 @@ public sealed class DopSpecParserTests : IDisposable
     }
 
     [Fact]
-    public void Aliases_AreResolved()
+    public void AliasesAreResolved()
     {
         var spec = Parse("model: &m model\nvalidation: val.jsonl\nbudget: {latency_fraction: 0.3}\n").GetValueOrThrow();
         Assert.Equal(new BudgetSpec { Kind = BudgetKind.LatencyFraction, Value = 0.3 }, spec.Budget);
     }
 
     [Fact]
-    public void CodeTable_IsInRangeAndDocumented()
+    public void CodeTableIsInRangeAndDocumented()
     {
         var docs = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "spec.md"));
         foreach (var (code, meaning) in SpecDiagnosticCodes.All)

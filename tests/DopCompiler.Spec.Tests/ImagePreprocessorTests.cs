@@ -29,7 +29,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     private static (byte R, byte G, byte B) Pattern(int x, int y) => ((byte)((x * 7) + y), (byte)(255 - x), (byte)((x * y) % 256));
 
     [Fact]
-    public void ModelSizedImage_IsRescaledAndNormalisedWithoutResampling()
+    public void ModelSizedImageIsRescaledAndNormalisedWithoutResampling()
     {
         var config = _folder.Write("preprocessor_config.json", ShapesConfig);
         var png = _folder.WriteBytes("a.png", Png.Rgb(192, 192, Pattern));
@@ -58,7 +58,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void SiglipProcessor_ResizesToTheExactSizeWithoutCropAndNormalisesWithHalf()
+    public void SiglipProcessorResizesToTheExactSizeWithoutCropAndNormalisesWithHalf()
     {
         // llava-interleave-qwen's preprocessor_config.json at 20 px: no crop key, size as height × width, mean/std 0.5.
         var config = _folder.Write("siglip.json", TinyLlavaCheckpoint.SiglipPreprocessorJson(new TinyLlavaOptions { ImageSize = 20 }));
@@ -77,7 +77,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void SiglipProcessor_TakesItsOwnDefaultsAndHasNoCropStep()
+    public void SiglipProcessorTakesItsOwnDefaultsAndHasNoCropStep()
     {
         var config = _folder.Write("p.json", """{"image_processor_type": "SiglipImageProcessor", "do_center_crop": true, "crop_size": 100}""");
         var preprocessor = ImagePreprocessor.FromFile(config);
@@ -88,7 +88,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void SiglipProcessor_WithAShortestEdgeSizeIsAnError()
+    public void SiglipProcessorWithAShortestEdgeSizeIsAnError()
     {
         var config = _folder.Write("p.json", """{"image_processor_type": "SiglipImageProcessor", "size": {"shortest_edge": 384}}""");
         var error = Assert.Throws<SpecException>(() => ImagePreprocessor.FromFile(config));
@@ -96,7 +96,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void GreyImage_IsReplicatedToThreeChannels()
+    public void GreyImageIsReplicatedToThreeChannels()
     {
         var png = _folder.WriteBytes("g.png", Png.Grey(2, 2, (x, y) => 255));
         var preprocessor = new ImagePreprocessor { DoResize = false, CropHeight = 2, CropWidth = 2, DoNormalize = false };
@@ -104,7 +104,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void ShortestEdgeResizeThenCenterCrop_HasTheRightShape()
+    public void ShortestEdgeResizeThenCenterCropHasTheRightShape()
     {
         var config = _folder.Write("p.json", """{"size": 20, "crop_size": 20, "resample": 2}""");
         var preprocessor = ImagePreprocessor.FromFile(config);
@@ -120,7 +120,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void BilinearHalving_MatchesPilWeights()
+    public void BilinearHalvingMatchesPilWeights()
     {
         // PIL antialiased bilinear 4 → 2: support 2, output 0 reads inputs 0..2 with weights 3/7, 3/7, 1/7,
         // output 1 reads inputs 1..3 with weights 1/7, 3/7, 3/7.
@@ -144,7 +144,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void BicubicUpscale_MatchesHandComputedPilWeights()
+    public void BicubicUpscaleMatchesHandComputedPilWeights()
     {
         var image = new RgbImage { Width = 2, Height = 1, Pixels = [0, 0, 0, 255, 255, 255] };
         var preprocessor = new ImagePreprocessor
@@ -162,7 +162,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void NonImage_IsDop034()
+    public void NonImageIsDop034()
     {
         var path = _folder.WriteBytes("x.png", "definitely not a png"u8.ToArray());
         var e = Assert.Throws<SpecException>(() => new ImagePreprocessor().ToPixelValues(path));
@@ -170,7 +170,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void OversizedImage_IsDop035BeforeDecoding()
+    public void OversizedImageIsDop035BeforeDecoding()
     {
         var path = _folder.WriteBytes("tall.png", Png.Grey(1, ImageFile.MaxSide + 1, (x, y) => 0));
         var e = Assert.Throws<SpecException>(() => new ImagePreprocessor().ToPixelValues(path));
@@ -178,14 +178,14 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void MissingImage_IsDop033()
+    public void MissingImageIsDop033()
     {
         var e = Assert.Throws<SpecException>(() => new ImagePreprocessor().ToPixelValues(_folder.PathOf("none.png")));
         Assert.Equal("DOP033", Assert.Single(e.Diagnostics).Code);
     }
 
     [Fact]
-    public void BadConfig_ReportsEveryProblemAsDop036()
+    public void BadConfigReportsEveryProblemAsDop036()
     {
         var config = _folder.Write("p.json", """{"resample": 1, "image_std": [1, 0, 1], "do_resize": "yes"}""");
         var e = Assert.Throws<SpecException>(() => ImagePreprocessor.FromFile(config));
@@ -194,7 +194,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void MalformedConfigJson_IsDop036WithPosition()
+    public void MalformedConfigJsonIsDop036WithPosition()
     {
         var config = _folder.Write("p.json", "{\n  \"size\": ,\n}");
         var d = Assert.Single(Assert.Throws<SpecException>(() => ImagePreprocessor.FromFile(config)).Diagnostics);
@@ -202,7 +202,7 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
-    public void MissingConfig_IsDop025()
+    public void MissingConfigIsDop025()
     {
         var e = Assert.Throws<SpecException>(() => ImagePreprocessor.FromFile(_folder.PathOf("none.json")));
         Assert.Equal("DOP025", Assert.Single(e.Diagnostics).Code);

@@ -17,7 +17,7 @@ public sealed class MalformedDataTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public void JsonlLineThatIsNotUtf8_IsDop031AtItsLineAndByte()
+    public void JsonlLineThatIsNotUtf8IsDop031AtItsLineAndByte()
     {
         var good = "{\"image\": \"images/a.png\", \"prompt\": \"What?\", \"answer\": \"A\"}\n";
         const string before = "{\"image\": \"images/a.png\", \"prompt\": \"Wh";
@@ -31,7 +31,7 @@ public sealed class MalformedDataTests : IDisposable
     }
 
     [Fact]
-    public void PngWithABadChunkCrc_IsDop034AtTheJsonlLine()
+    public void PngWithABadChunkCrcIsDop034AtTheJsonlLine()
     {
         var png = Png.Rgb(4, 4, (x, y) => ((byte)x, (byte)y, 7));
         png[png.Length - 20] ^= 0x01; // a byte inside IDAT's data; its CRC no longer matches
@@ -44,7 +44,7 @@ public sealed class MalformedDataTests : IDisposable
     }
 
     [Fact]
-    public void IntactPng_StillDecodes()
+    public void IntactPngStillDecodes()
     {
         Assert.Null(ImageFile.CheckHeader(_folder.PathOf("images/a.png")));
         Assert.Equal(4, ImageFile.DecodeRgb(_folder.PathOf("images/a.png")).Width);
@@ -57,7 +57,7 @@ public sealed class MalformedDataTests : IDisposable
     [InlineData("\"crop_size\": 224", 336)]
     [InlineData("\"size\": 1500", 336)]
     [InlineData("\"crop_size\": 9000", null)]
-    public void PreprocessorWithHugeOrMismatchedSizes_IsDop036BeforeAnyAllocation(string sizes, int? imageSize)
+    public void PreprocessorWithHugeOrMismatchedSizesIsDop036BeforeAnyAllocation(string sizes, int? imageSize)
     {
         var path = _folder.Write("model/preprocessor_config.json", $"{{ {sizes}, \"resample\": 3 }}");
         var e = Assert.Throws<SpecException>(() => ImagePreprocessor.FromFile(path, imageSize));
@@ -65,14 +65,14 @@ public sealed class MalformedDataTests : IDisposable
     }
 
     [Fact]
-    public void PreprocessorMatchingTheVisionTower_IsAccepted()
+    public void PreprocessorMatchingTheVisionTowerIsAccepted()
     {
         var path = _folder.Write("model/preprocessor_config.json", "{ \"crop_size\": 336, \"size\": {\"shortest_edge\": 336} }");
         Assert.Equal(336, ImagePreprocessor.FromFile(path, 336).Width);
     }
 
     [Fact]
-    public void FifoInPlaceOfTheSpec_IsDop038_NotAHang()
+    public void FifoInPlaceOfTheSpecIsDop038NotAHang()
     {
         var path = _folder.PathOf("dop.yaml");
         Fifo.Create(path);
@@ -82,7 +82,7 @@ public sealed class MalformedDataTests : IDisposable
     }
 
     [Fact]
-    public void FifoInPlaceOfTheValidationSet_IsDop038_NotAHang()
+    public void FifoInPlaceOfTheValidationSetIsDop038NotAHang()
     {
         var path = _folder.PathOf("val.jsonl");
         Fifo.Create(path);
@@ -92,7 +92,7 @@ public sealed class MalformedDataTests : IDisposable
     }
 
     [Fact]
-    public void FifoInPlaceOfAnImage_IsDop038AtTheJsonlLine_NotAHang()
+    public void FifoInPlaceOfAnImageIsDop038AtTheJsonlLineNotAHang()
     {
         Fifo.Create(_folder.PathOf("images/a.png"));
         SpecResult<ValidationSet>? result = null;
@@ -102,7 +102,7 @@ public sealed class MalformedDataTests : IDisposable
     }
 
     [Fact]
-    public void FifoInPlaceOfThePreprocessorConfig_IsDop038_NotAHang()
+    public void FifoInPlaceOfThePreprocessorConfigIsDop038NotAHang()
     {
         var path = _folder.PathOf("model/preprocessor_config.json");
         Fifo.Create(path);
@@ -111,7 +111,7 @@ public sealed class MalformedDataTests : IDisposable
     }
 
     [Fact]
-    public void FifoInAHashedModelFolder_IsDop038_NotAHang()
+    public void FifoInAHashedModelFolderIsDop038NotAHang()
     {
         Fifo.Create(_folder.PathOf("model/model.safetensors"));
         var e = Assert.IsType<SpecException>(Fifo.RunBounded(() => ModelHash.Of(_folder.PathOf("model"))));

@@ -19,7 +19,7 @@ public sealed class MalformedSpecTests : IDisposable
     [Theory]
     [InlineData("flow")]
     [InlineData("block")]
-    public void DeeplyNestedYaml_IsDop020AtTheTooDeepNode_NotAStackOverflow(string style)
+    public void DeeplyNestedYamlIsDop020AtTheTooDeepNodeNotAStackOverflow(string style)
     {
         // 100,000 levels overflowed the recursive node walk (exit 134, no code) before the depth limit.
         var yaml = style == "flow"
@@ -38,7 +38,7 @@ public sealed class MalformedSpecTests : IDisposable
     }
 
     [Fact]
-    public void TabIndentedLine_IsReportedAtTheTab_NotAtLineOne()
+    public void TabIndentedLineIsReportedAtTheTabNotAtLineOne()
     {
         var result = Parse("model: model\nvalidation: val.jsonl\nbudget:\n\tfraction: 0.14\n");
         var diagnostic = Assert.Single(result.Diagnostics);
@@ -48,7 +48,7 @@ public sealed class MalformedSpecTests : IDisposable
     }
 
     [Fact]
-    public void DeviceLocation_IsKeptForErrorsFoundAfterParsing()
+    public void DeviceLocationIsKeptForErrorsFoundAfterParsing()
     {
         var spec = Parse(Minimal + "device: cuda\n").GetValueOrThrow();
         Assert.Equal(new SpecLocation(5, 9), spec.DeviceAt);
@@ -64,7 +64,7 @@ public sealed class MalformedSpecTests : IDisposable
     [InlineData("0,5", "DOP022")]
     [InlineData("", "DOP022")]
     [InlineData("abc", "DOP022")]
-    public void BudgetValue_CommandLineText_GetsTheSpecsChecks(string text, string code)
+    public void BudgetValueCommandLineTextGetsTheSpecsChecks(string text, string code)
     {
         Assert.False(BudgetValue.TryParse(text, BudgetKind.Fraction, "--budget", out _, out var error));
         Assert.Equal(code, error.Code);
@@ -79,14 +79,14 @@ public sealed class MalformedSpecTests : IDisposable
     [InlineData("0.5", BudgetKind.Fraction, 0.5)]
     [InlineData("1", BudgetKind.LatencyFraction, 1.0)]
     [InlineData("2.5e1", BudgetKind.Tflops, 25.0)]
-    public void BudgetValue_AcceptsWhatTheSpecAccepts(string text, BudgetKind kind, double expected)
+    public void BudgetValueAcceptsWhatTheSpecAccepts(string text, BudgetKind kind, double expected)
     {
         Assert.True(BudgetValue.TryParse(text, kind, "--budget", out var value, out _));
         Assert.Equal(expected, value);
     }
 
     [Fact]
-    public void OnUnreachable_DefaultsToError_CheapestOptsIn_OtherWordsAreDop023()
+    public void OnUnreachableDefaultsToErrorCheapestOptsInOtherWordsAreDop023()
     {
         Assert.Equal(UnreachableBudget.Error, Parse(Minimal).GetValueOrThrow().Budget.OnUnreachable);
         Assert.Equal(UnreachableBudget.Cheapest, Parse(Minimal + "  on_unreachable: cheapest\n").GetValueOrThrow().Budget.OnUnreachable);
@@ -95,7 +95,7 @@ public sealed class MalformedSpecTests : IDisposable
     }
 
     [Fact]
-    public void LibTorchDir_WithoutLibTorch_IsDop025AtItsLine()
+    public void LibTorchDirWithoutLibTorchIsDop025AtItsLine()
     {
         Directory.CreateDirectory(_folder.PathOf("empty-lib"));
         var diagnostic = Assert.Single(Parse(Minimal + "libtorch_dir: empty-lib\n").Diagnostics);

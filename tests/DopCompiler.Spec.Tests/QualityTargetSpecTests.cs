@@ -18,7 +18,7 @@ public sealed class QualityTargetSpecTests : IDisposable
     [InlineData("  max_accuracy_drop: 0\n", BudgetKind.MaxAccuracyDrop, 0.0, BudgetPrice.Flops)]
     [InlineData("  max_kl: 0.05\n  price: latency\n", BudgetKind.MaxKl, 0.05, BudgetPrice.Latency)]
     [InlineData("  price: flops\n  max_kl: 2\n", BudgetKind.MaxKl, 2.0, BudgetPrice.Flops)]
-    public void QualityTargets_Parse_WithTheirPrice(string lines, BudgetKind kind, double value, BudgetPrice price)
+    public void QualityTargetsParseWithTheirPrice(string lines, BudgetKind kind, double value, BudgetPrice price)
     {
         var budget = Parse(lines).GetValueOrThrow().Budget;
         Assert.Equal(new BudgetSpec { Kind = kind, Value = value, Price = price }, budget);
@@ -27,7 +27,7 @@ public sealed class QualityTargetSpecTests : IDisposable
     }
 
     [Fact]
-    public void CostBudgets_AreNotQualityTargets_AndKeepTheirPricing()
+    public void CostBudgetsAreNotQualityTargetsAndKeepTheirPricing()
     {
         var fraction = Parse("  fraction: 0.2\n").GetValueOrThrow().Budget;
         Assert.False(fraction.IsQualityTarget);
@@ -48,7 +48,7 @@ public sealed class QualityTargetSpecTests : IDisposable
     [InlineData("  fraction: 0.2\n  price: latency\n", "DOP026", 5, 3)]
     [InlineData("  max_kl: 0.1\n  on_unreachable: cheapest\n", "DOP026", 5, 3)]
     [InlineData("  price: latency\n", "DOP024", 4, 3)]
-    public void BadQualityTargets_AreCodedAtTheirPlace(string lines, string code, int line, int column)
+    public void BadQualityTargetsAreCodedAtTheirPlace(string lines, string code, int line, int column)
     {
         var result = Parse(lines);
         Assert.Null(result.Value);
@@ -57,7 +57,7 @@ public sealed class QualityTargetSpecTests : IDisposable
     }
 
     [Fact]
-    public void AccuracyDropOutOfRange_SaysItIsAShare()
+    public void AccuracyDropOutOfRangeSaysItIsAShare()
     {
         var diagnostic = Assert.Single(Parse("  max_accuracy_drop: 2\n").Diagnostics);
         Assert.Contains("0.01 is one point", diagnostic.Message, StringComparison.Ordinal);
@@ -69,7 +69,7 @@ public sealed class QualityTargetSpecTests : IDisposable
     [InlineData("1", BudgetKind.MaxAccuracyDrop, false)]
     [InlineData("0.5", BudgetKind.MaxKl, true)]
     [InlineData("-0.5", BudgetKind.MaxKl, false)]
-    public void CommandLineOverride_OfAQualityTarget_GetsTheTargetsRange(string text, BudgetKind kind, bool ok)
+    public void CommandLineOverrideOfAQualityTargetGetsTheTargetsRange(string text, BudgetKind kind, bool ok)
     {
         Assert.Equal(ok, BudgetValue.TryParse(text, kind, "--budget", out _, out var error));
         Assert.Equal(ok ? null : SpecDiagnosticCodes.OutOfRange, error.Code);

@@ -3,7 +3,7 @@ namespace DopCompiler.Tasks.Tests;
 public sealed class CanonicalDiagnosticTests
 {
     [Fact]
-    public void Error_with_line_and_column_is_parsed()
+    public void ErrorWithLineAndColumnIsParsed()
     {
         var d = CanonicalDiagnostic.TryParse("/src/my app/dop.yaml(12,5): error DOP023: 'fraction' must be in (0, 1], found 1.5.")!;
         Assert.Equal("/src/my app/dop.yaml", d.Origin);
@@ -16,7 +16,7 @@ public sealed class CanonicalDiagnosticTests
     }
 
     [Fact]
-    public void Warning_without_location_is_parsed()
+    public void WarningWithoutLocationIsParsed()
     {
         var d = CanonicalDiagnostic.TryParse("dop.yaml: warning DOP040: the committed policy p.json was made for another model/spec (hash a vs b)")!;
         Assert.True(d.IsWarning);
@@ -26,7 +26,7 @@ public sealed class CanonicalDiagnosticTests
     }
 
     [Fact]
-    public void Line_only_and_full_span_locations_are_parsed()
+    public void LineOnlyAndFullSpanLocationsAreParsed()
     {
         var lineOnly = CanonicalDiagnostic.TryParse("a.jsonl(3): error DOP031: bad json")!;
         Assert.Equal((3, 0), (lineOnly.Line, lineOnly.Column));
@@ -35,7 +35,7 @@ public sealed class CanonicalDiagnosticTests
     }
 
     [Fact]
-    public void Internal_error_names_the_tool()
+    public void InternalErrorNamesTheTool()
     {
         var d = CanonicalDiagnostic.TryParse("dop: error DOP099: something broke")!;
         Assert.True(d.OriginIsTool);
@@ -47,5 +47,5 @@ public sealed class CanonicalDiagnosticTests
     [InlineData("dop: policy is up to date")]
     [InlineData("Unhandled exception. System.InvalidOperationException: boom")]
     [InlineData("")]
-    public void Other_lines_are_not_diagnostics(string line) => Assert.Null(CanonicalDiagnostic.TryParse(line));
+    public void OtherLinesAreNotDiagnostics(string line) => Assert.Null(CanonicalDiagnostic.TryParse(line));
 }

@@ -24,7 +24,7 @@ public sealed class DopSearchTaskTests : IDisposable
     };
 
     [Fact]
-    public void Success_writes_the_policy_and_logs_each_phase_at_high_importance()
+    public void SuccessWritesThePolicyAndLogsEachPhaseAtHighImportance()
     {
         var spec = _folder.File("dop.yaml", "model: m\nbudget:\n  fraction: 0.5\n");
         var task = Task(spec);
@@ -48,7 +48,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Command_line_runs_dotnet_exec_with_probing_paths_and_options()
+    public void CommandLineRunsDotnetExecWithProbingPathsAndOptions()
     {
         var spec = _folder.File("my spec.yaml", "model: m\n");
         var task = Task(spec);
@@ -65,7 +65,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Curve_shard_folders_reach_the_command_line_as_one_shards_option_each()
+    public void CurveShardFoldersReachTheCommandLineAsOneShardsOptionEach()
     {
         var spec = _folder.File("dop.yaml", "model: m\n");
         var task = Task(spec);
@@ -77,7 +77,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Second_run_with_equal_inputs_reports_up_to_date_and_keeps_the_file()
+    public void SecondRunWithEqualInputsReportsUpToDateAndKeepsTheFile()
     {
         var spec = _folder.File("dop.yaml", "model: m\n");
         Assert.True(Task(spec).Execute());
@@ -90,7 +90,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Canonical_error_becomes_an_msbuild_error_with_file_line_and_column_and_the_last_policy_is_kept_and_marked_stale()
+    public void CanonicalErrorBecomesAnMsbuildErrorWithFileLineAndColumnAndTheLastPolicyIsKeptAndMarkedStale()
     {
         var spec = _folder.File("dop.yaml", "model: m\nbudget:\n");
         var task = Task(spec);
@@ -128,7 +128,7 @@ public sealed class DopSearchTaskTests : IDisposable
     [InlineData("", "", "", "DOP041", "none")]
     [InlineData("true", "DOP041", "", "1591, DOP041", "none")]
     [InlineData("", "DOP040", "", "DOP044", "warning")]
-    public void Project_warning_settings_apply_to_the_tools_warnings_and_repeat_while_the_policy_stands(
+    public void ProjectWarningSettingsApplyToTheToolsWarningsAndRepeatWhileThePolicyStands(
         string treatAsErrors, string asErrors, string notAsErrors, string noWarn, string expected)
     {
         var spec = _folder.File("dop.yaml", "model: m\nfake_warning: DOP041 the budget cannot be reached\n");
@@ -174,7 +174,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Crash_becomes_one_readable_DOP050_error_not_MSB6006()
+    public void CrashBecomesOneReadableDOP050ErrorNotMSB6006()
     {
         var spec = _folder.File("dop.yaml", "model: m\nfake_crash: true\n");
         Assert.False(Task(spec).Execute());
@@ -187,7 +187,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Unexpected_exit_code_without_diagnostics_is_DOP050()
+    public void UnexpectedExitCodeWithoutDiagnosticsIsDOP050()
     {
         var spec = _folder.File("dop.yaml", "model: m\nfake_exit: 3\n");
         Assert.False(Task(spec).Execute());
@@ -198,7 +198,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Exit_code_130_is_reported_as_cancelled()
+    public void ExitCode130IsReportedAsCancelled()
     {
         var spec = _folder.File("dop.yaml", "model: m\nfake_exit: 130\n");
         Assert.False(Task(spec).Execute());
@@ -208,7 +208,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Missing_tool_is_DOP051()
+    public void MissingToolIsDOP051()
     {
         var spec = _folder.File("dop.yaml", "model: m\n");
         var task = Task(spec);
@@ -222,7 +222,7 @@ public sealed class DopSearchTaskTests : IDisposable
     [Theory]
     [InlineData("high", MessageImportance.High)]
     [InlineData("low", MessageImportance.Low)]
-    public void Verbosity_sets_progress_importance(string verbosity, MessageImportance expected)
+    public void VerbositySetsProgressImportance(string verbosity, MessageImportance expected)
     {
         var spec = _folder.File("dop.yaml", "model: m\n");
         Assert.True(Task(spec, verbosity).Execute());
@@ -233,7 +233,7 @@ public sealed class DopSearchTaskTests : IDisposable
     [InlineData("Verbosity", "loud")]
     [InlineData("Device", "tpu")]
     [InlineData("Budget", "1,5")]
-    public void Invalid_settings_are_DOP053(string property, string value)
+    public void InvalidSettingsAreDOP053(string property, string value)
     {
         var spec = _folder.File("dop.yaml", "model: m\n");
         var task = Task(spec);
@@ -270,7 +270,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Verify_surfaces_DOP040_when_the_committed_policy_is_stale()
+    public void VerifySurfacesDOP040WhenTheCommittedPolicyIsStale()
     {
         var spec = _folder.File("dop.yaml", "model: m\n");
         var search = Task(spec);
@@ -291,7 +291,7 @@ public sealed class DopSearchTaskTests : IDisposable
     }
 
     [Fact]
-    public void Verify_of_a_missing_committed_policy_is_DOP054()
+    public void VerifyOfAMissingCommittedPolicyIsDOP054()
     {
         var spec = _folder.File("dop.yaml", "model: m\n");
         var verify = new DopVerify { BuildEngine = _engine, SpecFile = spec, PolicyFile = Path.Combine(_folder.Path, "nope.json"), ToolAssembly = TestPaths.FakeDop };

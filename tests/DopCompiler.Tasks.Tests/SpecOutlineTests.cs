@@ -3,7 +3,7 @@ namespace DopCompiler.Tasks.Tests;
 public sealed class SpecOutlineTests
 {
     [Fact]
-    public void Reads_block_and_flow_forms()
+    public void ReadsBlockAndFlowForms()
     {
         using var folder = new TempFolder();
         var spec = folder.File("a.dop.yaml", """
@@ -22,7 +22,7 @@ public sealed class SpecOutlineTests
     }
 
     [Fact]
-    public void Named_budgets_do_not_disturb_the_outline()
+    public void NamedBudgetsDoNotDisturbTheOutline()
     {
         // budgets: names are free words, even 'model' or 'validation'; nested under 'budgets' they are not the spec's keys.
         using var folder = new TempFolder();
@@ -42,7 +42,7 @@ public sealed class SpecOutlineTests
     }
 
     [Fact]
-    public void Shorthand_validation()
+    public void ShorthandValidation()
     {
         using var folder = new TempFolder();
         var spec = folder.File("dop.yaml", "model: m\nvalidation: v.jsonl\noutput:\n  class_name: X\n");
@@ -52,7 +52,7 @@ public sealed class SpecOutlineTests
     }
 
     [Fact]
-    public void Broken_yaml_yields_nothing_and_does_not_throw()
+    public void BrokenYamlYieldsNothingAndDoesNotThrow()
     {
         using var folder = new TempFolder();
         var spec = folder.File("dop.yaml", "model: [unclosed\n\t- : :\n{{{");
@@ -67,6 +67,6 @@ public sealed class SpecOutlineTests
     [InlineData("dop.yml", "Dop")]
     [InlineData("3d_model.yaml", "_3dModel")]
     [InlineData("---.yaml", "DopModel")]
-    public void Default_class_name_follows_the_spec(string file, string expected) =>
+    public void DefaultClassNameFollowsTheSpec(string file, string expected) =>
         Assert.Equal(expected, DopConventions.ClassNameFromSpecFile("/x/" + file));
 }

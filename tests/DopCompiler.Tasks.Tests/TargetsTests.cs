@@ -61,7 +61,7 @@ public sealed class TargetsTests : IDisposable
     private static void Touch(string path) => File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
 
     [Fact]
-    public void Search_is_incremental_on_files_and_settings_and_never_runs_at_design_time()
+    public void SearchIsIncrementalOnFilesAndSettingsAndNeverRunsAtDesignTime()
     {
         // First build: one search, the policy handed to the compiler with the generator's metadata.
         var first = Build();
@@ -129,7 +129,7 @@ public sealed class TargetsTests : IDisposable
     }
 
     [Fact]
-    public void Before_the_first_build_the_generator_is_told_which_policies_are_pending()
+    public void BeforeTheFirstBuildTheGeneratorIsToldWhichPoliciesArePending()
     {
         // A design-time build before any real build: no search, no policy, and DopPendingPolicies names the one to come
         // (the generator turns it into info DOPG001 instead of leaving bare CS0103s).
@@ -141,7 +141,7 @@ public sealed class TargetsTests : IDisposable
     }
 
     [Fact]
-    public void Broken_spec_fails_with_file_and_line_and_keeps_the_last_policy_marked_stale()
+    public void BrokenSpecFailsWithFileAndLineAndKeepsTheLastPolicyMarkedStale()
     {
         Assert.Equal(0, Build().ExitCode);
         Assert.True(File.Exists(ObjPolicy));
@@ -172,7 +172,7 @@ public sealed class TargetsTests : IDisposable
     }
 
     [Fact]
-    public void Warnings_as_errors_fail_the_build_on_DOP_warnings_while_the_policy_stands()
+    public void WarningsAsErrorsFailTheBuildOnDOPWarningsWhileThePolicyStands()
     {
         File.AppendAllText(Path.Combine(_folder.Path, "specs", "tiny.dop.yaml"), "fake_warning: DOP041 the budget cannot be reached\n");
         var plain = Build();
@@ -191,7 +191,7 @@ public sealed class TargetsTests : IDisposable
     }
 
     [Fact]
-    public void Committed_policy_skips_the_search_and_warns_DOP040_when_stale()
+    public void CommittedPolicySkipsTheSearchAndWarnsDOP040WhenStale()
     {
         Assert.Equal(0, Build().ExitCode);
         var committed = Path.Combine(_folder.Path, "tiny.policy.json");
@@ -224,7 +224,7 @@ public sealed class TargetsTests : IDisposable
     }
 
     [Fact]
-    public void Trimmed_model_is_copied_to_build_and_publish_output_and_can_be_turned_off()
+    public void TrimmedModelIsCopiedToBuildAndPublishOutputAndCanBeTurnedOff()
     {
         var first = Build();
         Assert.True(first.ExitCode == 0, first.ToString());
@@ -260,7 +260,7 @@ public sealed class TargetsTests : IDisposable
     }
 
     [Fact]
-    public void Cuda_package_is_opt_in()
+    public void CudaPackageIsOptIn()
     {
         string[] CudaReferences(params string[] extra)
         {
@@ -277,7 +277,7 @@ public sealed class TargetsTests : IDisposable
     }
 
     [Fact]
-    public void Cuda_package_takes_the_TorchSharp_version_from_Directory_Packages_props_in_repo_builds()
+    public void CudaPackageTakesTheTorchSharpVersionFromDirectoryPackagesPropsInRepoBuilds()
     {
         // Packed, build/DopCompiler.Versions.props supplies it (PackageEndToEndTests); here the repo's property stands in.
         var result = DotNetCli.Run(_folder.Path, null, Timeout, ["msbuild", _project, "-nologo", "-getItem:PackageReference", "-p:DopCuda=true", "-p:TorchSharpVersion=9.8.7"]);
