@@ -1,12 +1,5 @@
 namespace DopCompiler.Inputs.Images;
 
-/// <summary>The resampling filters of <c>preprocessor_config.json</c>'s <c>resample</c> (PIL's numbering).</summary>
-public enum ResampleFilter
-{
-    Bilinear = 2,
-    Bicubic = 3,
-}
-
 /// <summary>
 /// PIL's 8-bit <c>Image.resize</c> (libImaging/Resample.c): separable, antialiased when shrinking, fixed-point
 /// coefficients with 22 fraction bits, clipped to a byte after each pass, horizontal pass first.

@@ -5,6 +5,3 @@ public sealed record FlopsBreakdown(double Projections, double Attention, double
 {
     public double Total => Projections + Attention + Mlp;
 }
-
-/// <summary>Tokens one layer processes: queries, keys/values, MLP rows.</summary>
-public readonly record struct LayerTokenCounts(long Queries, long KeyValues, long MlpTokens);

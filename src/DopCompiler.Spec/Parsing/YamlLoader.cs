@@ -3,30 +3,6 @@ using YamlDotNet.Core.Events;
 
 namespace DopCompiler.Spec.Parsing;
 
-/// <summary>A YAML node with its 1-based start position; kept minimal so duplicate keys survive loading.</summary>
-internal abstract record YNode(int Line, int Column)
-{
-    public abstract string KindName { get; }
-}
-
-internal sealed record YScalar(int Line, int Column, string Value, bool IsPlain) : YNode(Line, Column)
-{
-    /// <summary>A plain <c>~</c>, <c>null</c> or empty scalar.</summary>
-    public bool IsNull => IsPlain && Value is "" or "~" or "null" or "Null" or "NULL";
-
-    public override string KindName => IsNull ? "null" : "a scalar";
-}
-
-internal sealed record YSequence(int Line, int Column, IReadOnlyList<YNode> Items) : YNode(Line, Column)
-{
-    public override string KindName => "a list";
-}
-
-internal sealed record YMapping(int Line, int Column, IReadOnlyList<KeyValuePair<YNode, YNode>> Entries) : YNode(Line, Column)
-{
-    public override string KindName => "a mapping";
-}
-
 /// <summary>Builds <see cref="YNode"/> trees from YamlDotNet's parser events (line and column for every node).</summary>
 internal static class YamlLoader
 {
@@ -129,23 +105,5 @@ internal static class YamlLoader
         }
 
         return node;
-    }
-}
-
-/// <summary>Remembers where the last successfully parsed event ended, to place errors the scanner does not locate.</summary>
-internal sealed class TrackingParser(IParser inner) : IParser
-{
-    public Mark LastEnd { get; private set; } = new(0, 1, 1);
-
-    public ParsingEvent? Current => inner.Current;
-
-    public bool MoveNext()
-    {
-        if (inner.Current is { } current)
-        {
-            LastEnd = current.End;
-        }
-
-        return inner.MoveNext();
     }
 }
