@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Text;
 using DopCompiler.Inputs.Hashing;
 using DopCompiler.Inputs.Images;
 using DopCompiler.Model.Checkpoints;
@@ -25,20 +23,6 @@ namespace DopCompiler.Generator.Tests;
 /// </summary>
 public sealed class AnyresEndToEndTests : IDisposable
 {
-    /// <summary>LLaVA-NeXT: CLIP tile 28 / patch 7 (16 tokens a tile), LLaMA, the pinpoints.</summary>
-    private static readonly TinyLlavaOptions Next = TinySearchProject.DefaultOptions with
-    {
-        ImageSize = 28, PatchSize = 7, GridPinpoints = [(28, 56), (56, 28), (56, 56), (84, 28), (28, 84)],
-    };
-
-    /// <summary>LLaVA-OneVision: SigLIP tile 28 / patch 7, Qwen2, 3 × 3 pinpoints, anyres_max_2 (large grids shrunk).</summary>
-    private static readonly TinyLlavaOptions Onevision = TinySearchProject.DefaultOptions with
-    {
-        ImageSize = 28, PatchSize = 7, VisionType = "siglip", TextType = "qwen2", FeatureStrategy = "full", VisionFeatureLayer = -1,
-        GridPinpoints = [(28, 28), (28, 56), (28, 84), (56, 28), (56, 56), (56, 84), (84, 28), (84, 56), (84, 84)],
-        VisionAspectRatio = "anyres_max_2", RopeTheta = 1000000.0,
-    };
-
     /// <summary>Validation images (height, width): wide, tall, square-ish and a thin sliver, so their token counts differ.</summary>
     private static readonly (int Height, int Width)[] ValidationSizes = [(28, 56), (56, 28), (40, 40), (12, 90)];
 
@@ -48,11 +32,11 @@ public sealed class AnyresEndToEndTests : IDisposable
 
     [Fact]
     public void LlavaNextSearchCompilesToAClassThatGivesTheInterpretersOutputOnEveryImageSize() =>
-        SearchCompileAndCompare(Next, extraYaml: null, "llava_next");
+        SearchCompileAndCompare(TinyAnyresOptions.Next, extraYaml: null, "llava_next");
 
     [Fact]
     public void OnevisionSpreadSplitCompilesToAClassThatGivesTheInterpretersOutputOnEveryImageSize() =>
-        SearchCompileAndCompare(Onevision, "groups:\n  - source: image\n    cls_split: {key_fraction: 0.25}\n    ranking: spread\n", "llava_onevision");
+        SearchCompileAndCompare(TinyAnyresOptions.Onevision, "groups:\n  - source: image\n    cls_split: {key_fraction: 0.25}\n    ranking: spread\n", "llava_onevision");
 
     public void Dispose()
     {
@@ -84,7 +68,7 @@ public sealed class AnyresEndToEndTests : IDisposable
         var trimmed = Path.Combine(_folder, "trimmed");
         var trim = TrimmedCheckpoint.Write(spec.Model, trimmed, ModelHash.Of(spec.Model), document.SpecHash, PolicyModules.ModulesRead(document));
         Assert.Contains(trim.Kept, name => name.EndsWith("image_newline", StringComparison.Ordinal));
-        var (generated, source) = Compile(PolicySchema.Serialize(document), trimmed);
+        var (generated, source) = GeneratedClassLoader.Load(document, "AnyresDop", "E2E.Models", trimmed);
         using (generated)
         {
             Assert.DoesNotContain("ImageTokenCount", source, StringComparison.Ordinal);
@@ -132,20 +116,5 @@ public sealed class AnyresEndToEndTests : IDisposable
             var error = Assert.Throws<Model.DopException>(() => generated.Forward(lone, prompt));
             Assert.Equal("DOP004", error.Code);
         }
-    }
-
-    /// <summary>Runs the generator on the policy, compiles its output with this process's references and loads the class.</summary>
-    private static (DopCompiledModel Model, string Source) Compile(byte[] policy, string modelFolder)
-    {
-        var item = PolicyItem.For("anyres.policy.json", Encoding.UTF8.GetString(policy), className: "AnyresDop", ns: "E2E.Models");
-        var (result, output, _) = GeneratorHarness.Run([item]);
-        Assert.Empty(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
-        using var image = new MemoryStream();
-        var emit = output.Emit(image);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-        var type = Assembly.Load(image.ToArray()).GetType("E2E.Models.AnyresDop", throwOnError: true)!;
-        var load = type.GetMethod("Load", BindingFlags.Public | BindingFlags.Static, [typeof(string)])!;
-        var source = string.Concat(result.GeneratedSources.Select(s => s.SourceText.ToString()));
-        return ((DopCompiledModel)load.Invoke(null, [modelFolder])!, source);
     }
 }

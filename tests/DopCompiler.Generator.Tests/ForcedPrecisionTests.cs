@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using DopCompiler.Model.Modules;
 using DopCompiler.Policy;
@@ -66,15 +65,7 @@ public sealed class ForcedPrecisionTests : IDisposable
         Directory.CreateDirectory(_folder);
         var spec = DopSpecParser.Parse(TinySearchProject.Write(_folder, samples: 2, budget: 0.9, extraYaml: extraYaml)).GetValueOrThrow();
         var document = DopSearch.Run(spec, new SearchOptions { CacheFolder = Path.Combine(_folder, "cache") }, new SilentProgress()).Document;
-        var item = PolicyItem.For("tiny.policy.json", Encoding.UTF8.GetString(PolicySchema.Serialize(document)), className: "PrecisionDop", ns: "Precision.Models");
-        var (result, output, _) = GeneratorHarness.Run([item]);
-        Assert.Empty(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
-        var source = string.Concat(result.GeneratedSources.Select(s => s.SourceText.ToString()));
-        using var image = new MemoryStream();
-        var emit = output.Emit(image);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-        var type = Assembly.Load(image.ToArray()).GetType("Precision.Models.PrecisionDop", throwOnError: true)!;
-        var load = type.GetMethod("Load", BindingFlags.Public | BindingFlags.Static, [typeof(string)])!;
-        return (document, source, (DopCompiledModel)load.Invoke(null, [spec.Model])!);
+        var (generated, source) = GeneratedClassLoader.Load(document, "PrecisionDop", "Precision.Models", spec.Model);
+        return (document, source, generated);
     }
 }

@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Text;
 using DopCompiler.Inputs.Hashing;
 using DopCompiler.Model.Checkpoints;
 using DopCompiler.Model.Modules;
@@ -50,7 +48,7 @@ public sealed class SiglipQwenEndToEndTests : IDisposable
         Assert.Contains("model.vision_tower.vision_model.post_layernorm.weight", trim.LeftOut);
         Assert.DoesNotContain(trim.Kept, name => name.Contains("class_embedding", StringComparison.Ordinal));
 
-        using var generated = Compile(PolicySchema.Serialize(document), trimmed);
+        using var generated = GeneratedClassLoader.Load(document, "SiglipQwenDop", "E2E.Models", trimmed).Model;
         var tokenizer = ModelTokenizer.Load(spec.Model);
         var prompt = tokenizer.EncodePrompt("SYS: hi\nUSER: <image>\nwhat is it?\nASSISTANT:");
         var generator = new TorchSharp.torch.Generator(0).manual_seed(5);
@@ -84,19 +82,5 @@ public sealed class SiglipQwenEndToEndTests : IDisposable
         {
             Directory.Delete(_folder, recursive: true);
         }
-    }
-
-    /// <summary>Runs the generator on the policy, compiles its output with this process's references and loads the class.</summary>
-    private static DopCompiledModel Compile(byte[] policy, string modelFolder)
-    {
-        var item = PolicyItem.For("siglip-qwen.policy.json", Encoding.UTF8.GetString(policy), className: "SiglipQwenDop", ns: "E2E.Models");
-        var (result, output, _) = GeneratorHarness.Run([item]);
-        Assert.Empty(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
-        using var image = new MemoryStream();
-        var emit = output.Emit(image);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-        var type = Assembly.Load(image.ToArray()).GetType("E2E.Models.SiglipQwenDop", throwOnError: true)!;
-        var load = type.GetMethod("Load", BindingFlags.Public | BindingFlags.Static, [typeof(string)])!;
-        return (DopCompiledModel)load.Invoke(null, [modelFolder])!;
     }
 }

@@ -9,18 +9,10 @@ namespace DopCompiler.Search.Tests;
 /// </summary>
 public sealed class LlavaNextCliTests : IDisposable
 {
-    private static readonly TinyLlavaOptions Next = TinySearchProject.DefaultOptions with
-    {
-        ImageSize = 28, PatchSize = 7, GridPinpoints = [(28, 56), (56, 28), (56, 56), (84, 28), (28, 84)],
-    };
+    private static readonly TinyLlavaOptions Next = TinyAnyresOptions.Next;
 
-    /// <summary>LLaVA-OneVision: SigLIP tile 28 / patch 7, Qwen2, 3 × 3 pinpoints, anyres_max_2 (large grids shrunk).</summary>
-    private static readonly TinyLlavaOptions Onevision = TinySearchProject.DefaultOptions with
-    {
-        ImageSize = 28, PatchSize = 7, VisionType = "siglip", TextType = "qwen2", FeatureStrategy = "full", VisionFeatureLayer = -1,
-        GridPinpoints = [(28, 28), (28, 56), (28, 84), (56, 28), (56, 56), (56, 84), (84, 28), (84, 56), (84, 84)],
-        VisionAspectRatio = "anyres_max_2",
-    };
+    /// <summary>The OneVision fixture with rope_theta 10000, as these tests' expected counts were written for.</summary>
+    private static readonly TinyLlavaOptions Onevision = TinyAnyresOptions.Onevision with { RopeTheta = 10000.0 };
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "dop-cli-tests", Guid.NewGuid().ToString("N"));
 
