@@ -51,13 +51,13 @@ public static class RealShapeBenchmark
             }
 
             Console.WriteLine();
-            Console.WriteLine("| run | decoder layers run | open (s) | RSS after open (GB) | vision tower (s) | decoder prefill 600 tok (s) | peak RSS (GB) | peak − checkpoint (GB) | resident converted (MB) of budget |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| run | decoder layers run | open (s) | RSS after open (GB) | vision tower (s) | decoder prefill 600 tok (s) | peak RSS (GB) | peak − checkpoint (GB) | at end: anonymous / mapped file (GB) | resident converted (MB) of budget |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var (precision, v) in rows)
             {
                 var peak = double.Parse(v["peak_rss"], CultureInfo.InvariantCulture);
                 Console.WriteLine($"| {precision} | {v["layers"]} | {v["open_s"]} | {double.Parse(v["rss_open"], CultureInfo.InvariantCulture) / 1e9:F2} | {v["vision_s"]} | {v["prefill_s"]} | "
-                    + $"{peak / 1e9:F2} | {(peak - size) / 1e9:F2} | {long.Parse(v["resident"], CultureInfo.InvariantCulture) >> 20} of {long.Parse(v["budget"], CultureInfo.InvariantCulture) >> 20} |");
+                    + $"{peak / 1e9:F2} | {(peak - size) / 1e9:F2} | {double.Parse(v["rss_anon_end"], CultureInfo.InvariantCulture) / 1e9:F2} / {double.Parse(v["rss_file_end"], CultureInfo.InvariantCulture) / 1e9:F2} | {long.Parse(v["resident"], CultureInfo.InvariantCulture) >> 20} of {long.Parse(v["budget"], CultureInfo.InvariantCulture) >> 20} |");
             }
 
             // Every pair whose logits come from the same number of layers (--compare-layers makes a full and a partial run comparable).
@@ -146,7 +146,7 @@ public static class RealShapeBenchmark
         var status = File.ReadAllLines("/proc/self/status");
         long Kb(string key) => long.Parse(status.First(l => l.StartsWith(key + ":", StringComparison.Ordinal))[(key.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"open_s={open:F2}\nrss_open={rssOpen}\nvision_s={vision:F2}\nprefill_s={prefill:F2}\npeak_rss={Kb("VmHWM")}\nresident={model.Residency.ResidentBytes}\nbudget={model.Residency.BudgetBytes}\ntokens={t}\nlayers={layersRun}\nlogits_layers={logitsLayers}"));
+            $"open_s={open:F2}\nrss_open={rssOpen}\nvision_s={vision:F2}\nprefill_s={prefill:F2}\npeak_rss={Kb("VmHWM")}\nrss_anon_end={Kb("RssAnon")}\nrss_file_end={Kb("RssFile")}\nresident={model.Residency.ResidentBytes}\nbudget={model.Residency.BudgetBytes}\ntokens={t}\nlayers={layersRun}\nlogits_layers={logitsLayers}"));
     }
 
     private static Tensor PartialPrefill(LlavaModel model, Tensor embeddings, int layers)

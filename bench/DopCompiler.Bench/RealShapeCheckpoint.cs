@@ -53,8 +53,11 @@ public static class RealShapeCheckpoint
             }
 
             using var noGrad = no_grad();
+            // The scope frees the fp32 randn temporary too: left to the GC it piled up to 13 GB of native memory while a
+            // 7B checkpoint was written (the GC does not see libtorch's allocations).
+            using var scope = NewDisposeScope();
             // Matrices scaled by 1/sqrt(fan-in) keep activations at unit size through 32 layers; vectors near 1 (norms) or 0.
-            using var values = t.Shape.Length == 1
+            var values = t.Shape.Length == 1
                 ? (t.Name.EndsWith("norm.weight", StringComparison.Ordinal) || t.Name.EndsWith("norm1.weight", StringComparison.Ordinal) || t.Name.EndsWith("norm2.weight", StringComparison.Ordinal)
                     ? ones(t.Shape, ScalarType.BFloat16) : zeros(t.Shape, ScalarType.BFloat16))
                 : randn(t.Shape, generator: generator).mul_(1.0 / Math.Sqrt(t.Shape[1..].Aggregate(1L, (a, b) => a * b))).to_type(ScalarType.BFloat16);
