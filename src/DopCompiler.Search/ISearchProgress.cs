@@ -12,19 +12,3 @@ public interface ISearchProgress
     /// <summary>A warning with a <c>DOP0xx</c> code (printed in canonical form so builds show it as a warning).</summary>
     void Warning(string code, string message);
 }
-
-/// <summary>Reports nothing (tests).</summary>
-public sealed class SilentProgress : ISearchProgress
-{
-    public void Info(string message)
-    {
-    }
-
-    public void Step(string phase, int done, int total)
-    {
-    }
-
-    public void Warning(string code, string message)
-    {
-    }
-}

@@ -15,10 +15,4 @@ namespace DopCompiler.Generator.Model
             return Diagnostic.Create(DiagnosticDescriptors.ById(Id), location, System.Linq.Enumerable.ToArray<object>(Arguments));
         }
     }
-
-    /// <summary>What reading one policy produced: a class to emit (null on error) and its diagnostics.</summary>
-    internal sealed record PolicyResult(ClassSpec? Class, EquatableArray<DiagnosticInfo> Diagnostics, string FileName, string Path);
-
-    /// <summary>What the generator needs to know about the compilation (booleans, so edits elsewhere leave it unchanged).</summary>
-    internal sealed record CompilationFacts(bool HasRuntime, bool HasModuleInitializer);
 }

@@ -43,13 +43,3 @@ public sealed class DecoderLayerWeights : IDisposable
         DownProj?.Dispose();
     }
 }
-
-/// <summary>Which modules of a decoder layer a forward pass needs.</summary>
-[Flags]
-public enum LayerModules
-{
-    None = 0,
-    Attention = 1,
-    Mlp = 2,
-    All = Attention | Mlp,
-}

@@ -27,8 +27,3 @@ public sealed record DatasetEvaluation
     /// <summary>Unpruned exact-match accuracy on the same samples (when a policy was given).</summary>
     public required double UnprunedAccuracy { get; init; }
 }
-
-public sealed record TypeAccuracy(int Correct, int Total)
-{
-    public double Accuracy => Total == 0 ? 0 : (double)Correct / Total;
-}
