@@ -94,10 +94,10 @@ public static class QuickStartRun
         foreach (var variant in variants)
         {
             var info = ShapesVlmDop.InfoOf(variant);
-            // A quality target's "reached" is the value measured on the validation set; a cost budget's, the cost at its mean layout.
+            // A quality target's "reached" is the value measured on the validation set; a cost budget's, the mean over the validation samples of each one's cost.
             var reached = info.BudgetKind.StartsWith("max_", StringComparison.Ordinal)
                 ? $"{info.BudgetReached:0.0000} measured on the validation set"
-                : $"{info.BudgetReached:0.0000} reached at the validation set's mean layout";
+                : $"{info.BudgetReached:0.0000} reached on average over the validation samples";
             Console.WriteLine($"Variant.{variant}: budget {info.BudgetKind} {info.BudgetAsked} asked, {reached} "
                 + $"(FLOPs fraction {info.FlopsFraction:0.0000}); KL predicted {info.PredictedKl:0.#####}, measured {info.MeasuredKl:0.#####}");
         }

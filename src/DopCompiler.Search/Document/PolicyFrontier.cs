@@ -9,7 +9,7 @@ namespace DopCompiler.Search.Document;
 /// The budget/divergence frontier of a policy file, re-solved from its curves without the model: for each image-token
 /// count the file knows the divergence of (all tokens; the chosen count; every <c>grid.n_v</c> count when the file
 /// carries <c>token_counts</c>), the solver's best predicted KL at budgets swept from that count's cheapest policy to
-/// the unpruned model, priced in decoder FLOPs at the file's mean layout. The search solves the same problems
+/// the unpruned model, priced in decoder FLOPs as the mean over the file's validation layouts. The search solves the same problems
 /// (<see cref="SolvePhase"/>), so the chosen policy lies on its count's line (for a FLOPs budget).
 /// </summary>
 public static class PolicyFrontier

@@ -7,7 +7,7 @@ using DopCompiler.Spec;
 namespace DopCompiler.Search.Solving;
 
 /// <summary>
-/// How a search prices policies at the validation set's mean layout: in FLOPs (always, for the policy file and the
+/// How a search prices policies over the validation set's layouts (the mean of the samples' costs): in FLOPs (always, for the policy file and the
 /// checks) and in the budget's own unit (<see cref="Cost"/>: FLOPs, or the time model's milliseconds for a latency budget).
 /// </summary>
 internal sealed record SearchPricing(MeanLayout Layout, FlopsModel FlopsModel, PolicyCost FlopsCost, TimeModel? Time, PolicyCost Cost)
