@@ -277,18 +277,23 @@ public abstract class DopCompiledModel : IDisposable
         ArgumentNullException.ThrowIfNull(imagePath);
         try
         {
-            _preprocessor ??= ImagePreprocessor.FromFile(Path.Combine(Model.Folder, "preprocessor_config.json"), Model.Config.Vision?.ImageSize);
-            if (_preprocessor.MismatchWith(Model.Config.ImageGridPinpoints, Model.Config.ModelType) is { } problem)
-            {
-                throw new DopException(DiagnosticCodes.ModelConfig, problem, Path.Combine(Model.Folder, "preprocessor_config.json"));
-            }
-
+            _preprocessor ??= LoadPreprocessor();
             return _preprocessor.Preprocess(imagePath);
         }
         catch (SpecException e)
         {
             throw new DopException(DiagnosticCodes.PromptLayout, e.Message, imagePath, inner: e);
         }
+    }
+
+    /// <summary>The folder's preprocessor_config.json, checked once against config.json's tiling (DOP004).</summary>
+    private ImagePreprocessor LoadPreprocessor()
+    {
+        var path = Path.Combine(Model.Folder, "preprocessor_config.json");
+        var preprocessor = ImagePreprocessor.FromFile(path, Model.Config.Vision?.ImageSize);
+        return preprocessor.MismatchWith(Model.Config.ImageGridPinpoints, Model.Config.ModelType) is { } problem
+            ? throw new DopException(DiagnosticCodes.ModelConfig, problem, path)
+            : preprocessor;
     }
 
     /// <summary>An image file's features (in the caller's dispose scope), tiled and placed by its size on an anyres model.</summary>

@@ -125,7 +125,7 @@ public sealed class LlavaNextTests
     [MemberData(nameof(ImageSizes))]
     public void LogitsAndGreedyTokensMatchTheFloat64Reference(int height, int width)
     {
-        using var run = new Run(Next, SafetensorsDType.F32, 1);
+        using var run = new AnyresRun(Next, SafetensorsDType.F32, 1);
         var image = run.Preprocess(height, width);
         Assert.Equal(HfNumberOfFeatures(height, width, 28, 7, Next.GridPinpoints!), run.Features(image).Rows);
 
@@ -133,7 +133,7 @@ public sealed class LlavaNextTests
         var rows = reference.ImageRows(image.Pixels.Select(v => (double)v).ToArray(), image.Count, image.ImageHeight, image.ImageWidth);
         Assert.Equal(rows.Length, run.Features(image).Rows);
         var (logits, greedy) = run.LogitsAndGreedy(image, Prompt, 4);
-        var difference = MaxDifference(logits, reference.Decoder.LastLogitsOf(Prompt, rows));
+        var difference = AnyresRun.MaxDifference(logits, reference.Decoder.LastLogitsOf(Prompt, rows));
         Assert.True(difference <= Tolerance, $"{height}×{width}: max |Δlogit| {difference:E2}");
         Assert.Equal(reference.Decoder.GreedyOf(Prompt, rows, 4), greedy);
     }
@@ -152,26 +152,26 @@ public sealed class LlavaNextTests
     public void BothNamingsShardsAndDtypesMatchTheReference(string naming, string storage, int shards, string text)
     {
         var options = Next with { Naming = naming, TextType = text };
-        using var run = new Run(options, Enum.Parse<SafetensorsDType>(storage), shards);
+        using var run = new AnyresRun(options, Enum.Parse<SafetensorsDType>(storage), shards);
         Assert.Equal(text, run.Model.Config.Text.ModelType);
         var image = run.Preprocess(50, 170);
         var reference = new Float64LlavaNext(run.StoredTensors, options);
         var rows = reference.ImageRows(image.Pixels.Select(v => (double)v).ToArray(), image.Count, image.ImageHeight, image.ImageWidth);
         var (logits, _) = run.LogitsAndGreedy(image, Prompt, 1);
-        var difference = MaxDifference(logits, reference.Decoder.LastLogitsOf(Prompt, rows));
+        var difference = AnyresRun.MaxDifference(logits, reference.Decoder.LastLogitsOf(Prompt, rows));
         Assert.True(difference <= Tolerance, $"max |Δlogit| {difference:E2}");
     }
 
     [Fact]
     public void RemovingImageNewlineChangesTheLogits()
     {
-        using var run = new Run(Next, SafetensorsDType.F32, 1);
+        using var run = new AnyresRun(Next, SafetensorsDType.F32, 1);
         var image = run.Preprocess(20, 56);
         var pixels = image.Pixels.Select(v => (double)v).ToArray();
         var without = new Float64LlavaNext(run.StoredTensors, Next, withoutNewline: true);
         var withoutRows = without.ImageRows(pixels, image.Count, image.ImageHeight, image.ImageWidth);
         var (logits, _) = run.LogitsAndGreedy(image, Prompt, 1);
-        var difference = MaxDifference(logits, without.Decoder.LastLogitsOf(Prompt, withoutRows));
+        var difference = AnyresRun.MaxDifference(logits, without.Decoder.LastLogitsOf(Prompt, withoutRows));
         Assert.True(difference > 100 * Tolerance, $"without image_newline: max |Δlogit| {difference:E2} is not far past {Tolerance:E0}");
         Assert.True(run.Features(image).Rows > withoutRows.Length);
     }
@@ -179,7 +179,7 @@ public sealed class LlavaNextTests
     [Fact]
     public void PreExpandedAndSingleImageTokenPromptsGiveIdenticalLogits()
     {
-        using var run = new Run(Next, SafetensorsDType.F32, 1);
+        using var run = new AnyresRun(Next, SafetensorsDType.F32, 1);
         var image = run.Preprocess(60, 22);
         var count = run.Features(image).Rows;
         var expanded = Prompt.SelectMany(id => id == Next.ImageTokenIndex ? Enumerable.Repeat(id, count) : [id]).ToArray();
@@ -195,7 +195,7 @@ public sealed class LlavaNextTests
     [Fact]
     public void TilesAreTheZeroPaddedImageCutRowMajorAfterTheResizedBase()
     {
-        using var run = new Run(Next, SafetensorsDType.F32, 1);
+        using var run = new AnyresRun(Next, SafetensorsDType.F32, 1);
         // 20 × 56 picks 28 × 56 (full effective resolution, least waste) and needs no resize: padded 4 rows above, 4 below.
         var path = run.WritePng(20, 56);
         var image = run.Preprocessor.Preprocess(path);
@@ -213,7 +213,7 @@ public sealed class LlavaNextTests
                     {
                         var sourceY = y - 4;
                         var sourceX = x + ((tile - 1) * 28);
-                        var value = sourceY is >= 0 and < 20 ? Run.Pixel(sourceX, sourceY)[ch] : (byte)0;
+                        var value = sourceY is >= 0 and < 20 ? AnyresRun.Pixel(sourceX, sourceY)[ch] : (byte)0;
                         var expected = ((float)(value * (1 / 255.0)) - mean[ch]) / std[ch];
                         Assert.Equal(expected, image.Pixels[(((tile * 3) + ch) * plane) + (y * 28) + x]);
                     }
@@ -232,7 +232,7 @@ public sealed class LlavaNextTests
     public void MistralPromptsLongerThanTheSlidingWindowAreACodedError()
     {
         var options = Next with { TextType = "mistral", SlidingWindow = 30 };
-        using var run = new Run(options, SafetensorsDType.F32, 1);
+        using var run = new AnyresRun(options, SafetensorsDType.F32, 1);
         Assert.Equal(30, run.Model.Config.Text.SlidingWindow);
         var image = run.Preprocess(20, 56);
         var e = Assert.Throws<DopException>(() => run.LogitsAndGreedy(image, Prompt, 1));
@@ -274,78 +274,5 @@ public sealed class LlavaNextTests
         File.WriteAllText(path, json.Replace(find, replace));
         var e = Assert.Throws<DopException>(() => ModelConfigReader.Read(folder.Path));
         Assert.Equal(DiagnosticCodes.ModelConfig, e.Code);
-    }
-
-    private static double MaxDifference(float[] actual, double[] expected) => actual.Select((a, i) => Math.Abs(a - expected[i])).Max();
-
-    /// <summary>One fixture on disk, loaded, with its preprocessor; <see cref="StoredTensors"/> as the loader sees them.</summary>
-    private sealed class Run : IDisposable
-    {
-        private readonly TempFolder _folder = new();
-
-        public Run(TinyLlavaOptions options, SafetensorsDType storage, int shards)
-        {
-            TinyLlavaCheckpoint.Write(_folder.Path, options, storage, shards);
-            var stored = storage switch { SafetensorsDType.BF16 => ScalarType.BFloat16, SafetensorsDType.F16 => ScalarType.Float16, _ => ScalarType.Float32 };
-            StoredTensors = TinyLlavaCheckpoint.Tensors(options).ToDictionary(t => t.Key, t =>
-            {
-                using var original = t.Value;
-                using var rounded = original.to_type(stored);
-                return rounded.to_type(ScalarType.Float32);
-            });
-            Model = LlavaModel.Load(_folder.Path);
-            Preprocessor = ImagePreprocessor.FromFile(_folder.File("preprocessor_config.json"), Model.Config.Vision!.ImageSize);
-            Assert.True(Preprocessor.IsAnyres);
-        }
-
-        public Dictionary<string, Tensor> StoredTensors { get; }
-
-        public LlavaModel Model { get; }
-
-        public ImagePreprocessor Preprocessor { get; }
-
-        /// <summary>A smooth colour pattern, so resizes and crops move values.</summary>
-        public static byte[] Pixel(int x, int y) => [(byte)((x * 7) + (y * 3)), (byte)((x * x) + (5 * y)), (byte)(255 - (x * 2) - (y * 4))];
-
-        public string WritePng(int height, int width)
-        {
-            var path = _folder.File($"image-{height}x{width}.png");
-            File.WriteAllBytes(path, Png.Rgb(width, height, (x, y) => { var p = Pixel(x, y); return (p[0], p[1], p[2]); }));
-            return path;
-        }
-
-        public PreprocessedImage Preprocess(int height, int width) => Preprocessor.Preprocess(WritePng(height, width));
-
-        public (int Rows, int Width) Features(PreprocessedImage image)
-        {
-            using var pixels = tensor(image.Pixels).reshape(image.Count, 3, image.Height, image.Width);
-            var (features, cls) = Model.EncodeImage(pixels, image.ImageHeight, image.ImageWidth);
-            using (features)
-            using (cls)
-            {
-                return ((int)features.shape[0], (int)features.shape[1]);
-            }
-        }
-
-        public (float[] Logits, int[] Greedy) LogitsAndGreedy(PreprocessedImage image, int[] prompt, int tokens)
-        {
-            using var scope = NewDisposeScope();
-            var pixels = tensor(image.Pixels).reshape(image.Count, 3, image.Height, image.Width);
-            var (features, _) = Model.EncodeImage(pixels, image.ImageHeight, image.ImageWidth);
-            var embeddings = Model.EmbedPrompt(prompt, features, out var segments);
-            var logits = Model.ReferencePrefill(embeddings, [segments.Length - 1]);
-            return (logits.data<float>().ToArray(), GreedyDecoder.Generate(Model, embeddings, null, tokens).ToArray());
-        }
-
-        public void Dispose()
-        {
-            Model.Dispose();
-            foreach (var t in StoredTensors.Values)
-            {
-                t.Dispose();
-            }
-
-            _folder.Dispose();
-        }
     }
 }

@@ -210,13 +210,13 @@ public sealed class LlavaOnevisionTests
     [MemberData(nameof(ImageSizes))]
     public void LogitsAndGreedyTokensMatchTheFloat64Reference(int height, int width)
     {
-        using var run = new Run(Onevision, SafetensorsDType.F32);
+        using var run = new AnyresRun(Onevision, SafetensorsDType.F32);
         var image = run.Preprocess(height, width);
         var reference = new Float64LlavaOnevision(run.StoredTensors, Onevision);
         var rows = reference.ImageRows(image.Pixels.Select(v => (double)v).ToArray(), image.Count, image.ImageHeight, image.ImageWidth);
         Assert.Equal(HfNumberOfFeatures(height, width, 28, 7, Onevision.GridPinpoints!, 2), rows.Length);
         var (logits, greedy) = run.LogitsAndGreedy(image, Prompt, 4);
-        var difference = MaxDifference(logits, reference.Decoder.LastLogitsOf(Prompt, rows));
+        var difference = AnyresRun.MaxDifference(logits, reference.Decoder.LastLogitsOf(Prompt, rows));
         Assert.True(difference <= Tolerance, $"{height}×{width}: max |Δlogit| {difference:E2}");
         Assert.Equal(reference.Decoder.GreedyOf(Prompt, rows, 4), greedy);
     }
@@ -227,93 +227,37 @@ public sealed class LlavaOnevisionTests
     public void BothNamingsShardsAndDtypesMatchTheReference(string naming, string storage, int shards)
     {
         var options = Onevision with { Naming = naming };
-        using var run = new Run(options, Enum.Parse<SafetensorsDType>(storage), shards);
+        using var run = new AnyresRun(options, Enum.Parse<SafetensorsDType>(storage), shards);
         var image = run.Preprocess(84, 84);
         var reference = new Float64LlavaOnevision(run.StoredTensors, options);
         var rows = reference.ImageRows(image.Pixels.Select(v => (double)v).ToArray(), image.Count, image.ImageHeight, image.ImageWidth);
         var (logits, _) = run.LogitsAndGreedy(image, Prompt, 1);
-        var difference = MaxDifference(logits, reference.Decoder.LastLogitsOf(Prompt, rows));
+        var difference = AnyresRun.MaxDifference(logits, reference.Decoder.LastLogitsOf(Prompt, rows));
         Assert.True(difference <= Tolerance, $"max |Δlogit| {difference:E2}");
     }
 
     [Fact]
     public void RemovingImageNewlineChangesTheLogits()
     {
-        using var run = new Run(Onevision, SafetensorsDType.F32);
+        using var run = new AnyresRun(Onevision, SafetensorsDType.F32);
         var image = run.Preprocess(84, 84);
         var without = new Float64LlavaOnevision(run.StoredTensors, Onevision, withoutNewline: true);
         var withoutRows = without.ImageRows(image.Pixels.Select(v => (double)v).ToArray(), image.Count, image.ImageHeight, image.ImageWidth);
         var (logits, _) = run.LogitsAndGreedy(image, Prompt, 1);
-        var difference = MaxDifference(logits, without.Decoder.LastLogitsOf(Prompt, withoutRows));
+        var difference = AnyresRun.MaxDifference(logits, without.Decoder.LastLogitsOf(Prompt, withoutRows));
         Assert.True(difference > 100 * Tolerance, $"without image_newline: max |Δlogit| {difference:E2} is not far past {Tolerance:E0}");
     }
 
     [Fact]
     public void PreExpandedAndSingleImageTokenPromptsGiveIdenticalLogits()
     {
-        using var run = new Run(Onevision, SafetensorsDType.F32);
+        using var run = new AnyresRun(Onevision, SafetensorsDType.F32);
         var image = run.Preprocess(50, 170);
         var count = HfNumberOfFeatures(50, 170, 28, 7, Onevision.GridPinpoints!, 2);
         var expanded = Prompt.SelectMany(id => id == Onevision.ImageTokenIndex ? Enumerable.Repeat(id, count) : [id]).ToArray();
         var (single, _) = run.LogitsAndGreedy(image, Prompt, 1);
         var (preExpanded, _) = run.LogitsAndGreedy(image, expanded, 1);
         Assert.Equal(single, preExpanded);
-    }
-
-    private static double MaxDifference(float[] actual, double[] expected) => actual.Select((a, i) => Math.Abs(a - expected[i])).Max();
-
-    /// <summary>One fixture on disk, loaded, with its preprocessor; <see cref="StoredTensors"/> as the loader sees them.</summary>
-    private sealed class Run : IDisposable
-    {
-        private readonly TempFolder _folder = new();
-
-        public Run(TinyLlavaOptions options, SafetensorsDType storage, int shards = 1)
-        {
-            TinyLlavaCheckpoint.Write(_folder.Path, options, storage, shards);
-            var stored = storage switch { SafetensorsDType.BF16 => ScalarType.BFloat16, SafetensorsDType.F16 => ScalarType.Float16, _ => ScalarType.Float32 };
-            StoredTensors = TinyLlavaCheckpoint.Tensors(options).ToDictionary(t => t.Key, t =>
-            {
-                using var original = t.Value;
-                using var rounded = original.to_type(stored);
-                return rounded.to_type(ScalarType.Float32);
-            });
-            Model = LlavaModel.Load(_folder.Path);
-            Preprocessor = ImagePreprocessor.FromFile(_folder.File("preprocessor_config.json"), Model.Config.Vision!.ImageSize);
-        }
-
-        public Dictionary<string, Tensor> StoredTensors { get; }
-
-        public LlavaModel Model { get; }
-
-        public ImagePreprocessor Preprocessor { get; }
-
-        public PreprocessedImage Preprocess(int height, int width)
-        {
-            var path = _folder.File($"image-{height}x{width}.png");
-            File.WriteAllBytes(path, Png.Rgb(width, height, (x, y) => ((byte)((x * 7) + (y * 3)), (byte)((x * x) + (5 * y)), (byte)(255 - (x * 2) - (y * 4)))));
-            return Preprocessor.Preprocess(path);
-        }
-
-        public (float[] Logits, int[] Greedy) LogitsAndGreedy(PreprocessedImage image, int[] prompt, int tokens)
-        {
-            using var scope = NewDisposeScope();
-            var pixels = tensor(image.Pixels).reshape(image.Count, 3, image.Height, image.Width);
-            var (features, _) = Model.EncodeImage(pixels, image.ImageHeight, image.ImageWidth);
-            var embeddings = Model.EmbedPrompt(prompt, features, out var segments);
-            var logits = Model.ReferencePrefill(embeddings, [segments.Length - 1]);
-            return (logits.data<float>().ToArray(), GreedyDecoder.Generate(Model, embeddings, null, tokens).ToArray());
-        }
-
-        public void Dispose()
-        {
-            Model.Dispose();
-            foreach (var t in StoredTensors.Values)
-            {
-                t.Dispose();
-            }
-
-            _folder.Dispose();
-        }
     }
 
     /// <summary>unpad_image's kept rows and columns, as the reference computes them (float aspect test, round(.., 7)).</summary>

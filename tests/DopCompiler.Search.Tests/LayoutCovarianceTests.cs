@@ -12,11 +12,7 @@ namespace DopCompiler.Search.Tests;
 /// </summary>
 public sealed class LayoutCovarianceTests
 {
-    private static readonly TextConfig Config = new()
-    {
-        HiddenSize = 64, IntermediateSize = 176, NumLayers = 4, NumHeads = 4, NumKeyValueHeads = 2, HeadDim = 16,
-        VocabSize = 100, RmsNormEps = 1e-5, RopeTheta = 10000, TieWordEmbeddings = false,
-    };
+    private static readonly TextConfig Config = TinyDecoder.Config;
 
     private static readonly GroupDefinition[] Groups =
     [

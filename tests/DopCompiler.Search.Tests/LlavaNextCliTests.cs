@@ -18,62 +18,40 @@ public sealed class LlavaNextCliTests : IDisposable
 
     public LlavaNextCliTests() => Directory.CreateDirectory(_folder);
 
-    [Fact]
-    public void LogitsOnATiledImageEqualTheInProcessForwardAndSearchRuns()
+    /// <summary>
+    /// A wide image on LLaVA-NeXT (1 × 3 tiles + base; 4 × 12 patches unpadded to 4 rows, a newline each: 16 + 4·13) and a
+    /// square one on OneVision (3 × 3 tiles + base; 12 × 12 patches shrunk to 5 × 5 by anyres_max_2, ratio sqrt(144 / 32):
+    /// 16 + 5·6): `dop logits` equals the in-process forward, `dop eval` runs, `dop search` writes a varying-count policy.
+    /// </summary>
+    [Theory]
+    [InlineData("llava_next", 50, 170, 4, 68)]
+    [InlineData("llava_onevision", 84, 84, 10, 46)]
+    public void LogitsEqualTheInProcessForwardEvalAndSearchRun(string modelType, int height, int width, int tiles, int imageTokens)
     {
-        var spec = TinySearchProject.Write(_folder, samples: 2, options: Next);
+        var options = modelType == "llava_next" ? Next : Onevision;
+        var spec = TinySearchProject.Write(_folder, samples: 2, options: options);
         var model = Path.Combine(_folder, "model");
-        var image = Path.Combine(_folder, "wide.png");
-        File.WriteAllBytes(image, Png.Rgb(170, 50, (x, y) => ((byte)(x * 3), (byte)(y * 5), (byte)(x + y))));
+        var image = Path.Combine(_folder, "image.png");
+        File.WriteAllBytes(image, Png.Rgb(width, height, (x, y) => ((byte)(x * 3), (byte)(y * 5), (byte)(x + y))));
         var npy = Path.Combine(_folder, "logits.npy");
-        var (code, _, error) = Dop("logits", "--model", model, "--image", image, "--ids", $"1,5,{Next.ImageTokenIndex},9,3", "--out", npy);
+        int[] prompt = [1, 5, options.ImageTokenIndex, 9, 3];
+        var (code, _, error) = Dop("logits", "--model", model, "--image", image, "--ids", string.Join(",", prompt), "--out", npy);
         Assert.True(code == 0, error);
         var fromTool = ReadNpy(npy);
-        Assert.Equal(Next.Vocab, fromTool.Length);
+        Assert.Equal(options.Vocab, fromTool.Length);
 
         // The same forward in process, through the public pieces (preprocessor tiles, anyres features, reference prefill).
         using (var loaded = LlavaModel.Load(model))
         {
+            Assert.Equal(modelType, loaded.Config.ModelType);
             var preprocessor = Inputs.Images.ImagePreprocessor.FromFile(Path.Combine(model, "preprocessor_config.json"), 28);
-            var tiles = preprocessor.Preprocess(image);
-            Assert.True(tiles.Count > 2);
-            using var pixels = TorchSharp.torch.tensor(tiles.Pixels).reshape(tiles.Count, 3, 28, 28);
-            var (features, _) = loaded.EncodeImage(pixels, tiles.ImageHeight, tiles.ImageWidth);
-            Assert.Equal(loaded.Config.AnyresImageTokens(50, 170), (int)features.shape[0]);
-            using var embeddings = loaded.EmbedPrompt([1, 5, Next.ImageTokenIndex, 9, 3], features, out var segments);
-            using var logits = loaded.ReferencePrefill(embeddings, [segments.Length - 1]);
-            Assert.Equal(logits.data<float>().ToArray(), fromTool);
-        }
-
-        (code, _, error) = Dop("eval", "--model", model, "--data", Path.Combine(_folder, "data", "val.jsonl"), "--json");
-        Assert.True(code == 0, error);
-
-        SearchWritesAVaryingCountPolicyAndRefusesFixedCounts(spec);
-    }
-
-    [Fact]
-    public void OnevisionLogitsEqualTheInProcessForwardEvalAndSearchRun()
-    {
-        var spec = TinySearchProject.Write(_folder, samples: 2, options: Onevision);
-        var model = Path.Combine(_folder, "model");
-        var image = Path.Combine(_folder, "big.png");
-        File.WriteAllBytes(image, Png.Rgb(84, 84, (x, y) => ((byte)(x * 3), (byte)(y * 5), (byte)(x + y))));
-        var npy = Path.Combine(_folder, "logits.npy");
-        var (code, _, error) = Dop("logits", "--model", model, "--image", image, "--ids", $"1,5,{Onevision.ImageTokenIndex},9,3", "--out", npy);
-        Assert.True(code == 0, error);
-        var fromTool = ReadNpy(npy);
-
-        using (var loaded = LlavaModel.Load(model))
-        {
-            Assert.Equal("llava_onevision", loaded.Config.ModelType);
-            var preprocessor = Inputs.Images.ImagePreprocessor.FromFile(Path.Combine(model, "preprocessor_config.json"), 28);
-            var tiles = preprocessor.Preprocess(image);
-            Assert.Equal(10, tiles.Count); // 3 × 3 tiles and the base image
-            using var pixels = TorchSharp.torch.tensor(tiles.Pixels).reshape(tiles.Count, 3, 28, 28);
-            var (features, _) = loaded.EncodeImage(pixels, tiles.ImageHeight, tiles.ImageWidth);
-            // 12 × 12 patches shrunk to 5 × 5 (ratio sqrt(144 / 32)), a newline per row, 16 base patches.
-            Assert.Equal(16 + (5 * 6), (int)features.shape[0]);
-            using var embeddings = loaded.EmbedPrompt([1, 5, Onevision.ImageTokenIndex, 9, 3], features, out var segments);
+            var preprocessed = preprocessor.Preprocess(image);
+            Assert.Equal(tiles, preprocessed.Count);
+            using var pixels = TorchSharp.torch.tensor(preprocessed.Pixels).reshape(preprocessed.Count, 3, 28, 28);
+            var (features, _) = loaded.EncodeImage(pixels, preprocessed.ImageHeight, preprocessed.ImageWidth);
+            Assert.Equal(imageTokens, (int)features.shape[0]);
+            Assert.Equal(imageTokens, loaded.Config.AnyresImageTokens(height, width));
+            using var embeddings = loaded.EmbedPrompt(prompt, features, out var segments);
             using var logits = loaded.ReferencePrefill(embeddings, [segments.Length - 1]);
             Assert.Equal(logits.data<float>().ToArray(), fromTool);
         }

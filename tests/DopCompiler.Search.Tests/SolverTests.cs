@@ -9,19 +9,9 @@ namespace DopCompiler.Search.Tests;
 
 public sealed class SolverTests
 {
-    private static readonly TextConfig Config = new()
-    {
-        HiddenSize = 64, IntermediateSize = 176, NumLayers = 4, NumHeads = 4, NumKeyValueHeads = 2, HeadDim = 16,
-        VocabSize = 100, RmsNormEps = 1e-5, RopeTheta = 10000, TieWordEmbeddings = false,
-    };
+    private static readonly TextConfig Config = TinyDecoder.Config;
 
-    private static readonly GroupDefinition[] Groups =
-    [
-        new("system", "system", true),
-        new("image_key", "image_key", true, 0.25),
-        new("image_rest", "image_rest", true, 0.75),
-        new("text", "text", false),
-    ];
+    private static readonly GroupDefinition[] Groups = TinyDecoder.SplitGroups;
 
     public static TheoryData<int, double> Cases()
     {

@@ -31,10 +31,10 @@ public sealed class FlopsModel
         double projections = 0, attention = 0, mlp = 0;
         var counts = new List<LayerTokenCounts>(mask.Layers);
         var deadFrom = Enumerable.Range(0, mask.Groups.Count).Select(mask.DeadFrom).ToArray();
+        var attends = new bool[mask.Groups.Count];
         for (var l = 0; l < mask.Layers; l++)
         {
             double nAttention = 0, nMlp = 0;
-            var attends = new bool[mask.Groups.Count];
             for (var g = 0; g < mask.Groups.Count; g++)
             {
                 // Mirrors ExecutionPlan: always-kept tokens run everything; a dead group runs nothing.

@@ -102,7 +102,8 @@ public static class PolicyFrontier
         public static BaseProblem Of(PolicyDocument document)
         {
             var groups = GroupDefinition.Of(document);
-            var layout = PolicyPricing.FlopsCost(document).Layout;
+            var cost = PolicyPricing.FlopsCost(document);
+            var layout = cost.Layout;
             var curves = PolicyPricing.Curves(document).ToList();
             var imageTokens = document.Model.ImageTokens;
             var key = document.Groups.FindIndex(g => g.Source == "image_key");
@@ -134,7 +135,6 @@ public static class PolicyFrontier
                 imageTokens = plain >= 0 ? imageTokens : 0;
             }
 
-            var cost = PolicyPricing.FlopsCost(document);
             return new BaseProblem(layout, curves, cost.Model, document.Model.NumLayers, imageTokens, image, chosen);
         }
 

@@ -65,9 +65,10 @@ public static class ImageTokenSplit
         // The key group holds count/total of the image tokens, the rest the others; neither has always-kept tokens.
         var share = (double)count / total;
         var groups = layout.Groups.Count;
-        double[] Unit(int g, double weight) => Enumerable.Range(0, groups).Select(i => i == g ? weight : 0).ToArray();
-        var sizeMap = Enumerable.Range(0, groups + 1).Select(i => i < image ? Unit(i, 1) : i == image ? Unit(image, share) : i == image + 1 ? Unit(image, 1 - share) : Unit(i - 1, 1)).ToArray();
-        var alwaysMap = Enumerable.Range(0, groups + 1).Select(i => i < image ? Unit(i, 1) : i <= image + 1 ? new double[groups] : Unit(i - 1, 1)).ToArray();
+        var before = Enumerable.Range(0, image).Select(g => Unit(groups, g, 1)).ToArray();
+        var after = Enumerable.Range(image + 1, groups - image - 1).Select(g => Unit(groups, g, 1)).ToArray();
+        double[][] sizeMap = [.. before, Unit(groups, image, share), Unit(groups, image, 1 - share), .. after];
+        double[][] alwaysMap = [.. before, new double[groups], new double[groups], .. after];
         return layout.Mapped(splitGroups, sizeMap, alwaysMap);
     }
 
@@ -81,8 +82,8 @@ public static class ImageTokenSplit
         }
 
         var groups = layout.Groups.Count;
-        var sizeMap = Enumerable.Range(0, groups).Select(g => Enumerable.Range(0, groups).Select(i => i != g ? 0 : g == image ? (double)count / total : 1).ToArray()).ToArray();
-        var alwaysMap = Enumerable.Range(0, groups).Select(g => Enumerable.Range(0, groups).Select(i => i == g ? 1.0 : 0).ToArray()).ToArray();
+        var sizeMap = Enumerable.Range(0, groups).Select(g => Unit(groups, g, g == image ? (double)count / total : 1)).ToArray();
+        var alwaysMap = Enumerable.Range(0, groups).Select(g => Unit(groups, g, 1)).ToArray();
         return layout.Mapped(layout.Groups, sizeMap, alwaysMap);
     }
 
@@ -98,4 +99,7 @@ public static class ImageTokenSplit
         var name = groups[image].Name;
         return curves.Select(c => c.Group == name ? c with { Group = name + "_key" } : c).ToArray();
     }
+
+    /// <summary>A row of a <see cref="MeanLayout.Mapped"/> map: <paramref name="weight"/> times group <paramref name="g"/> of <paramref name="groups"/>.</summary>
+    private static double[] Unit(int groups, int g, double weight) => Enumerable.Range(0, groups).Select(i => i == g ? weight : 0).ToArray();
 }

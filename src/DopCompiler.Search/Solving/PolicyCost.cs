@@ -44,10 +44,10 @@ public sealed class PolicyCost
     public double AttentionCost(IReadOnlyList<int> attentionDepths)
     {
         double total = 0;
+        var kept = new bool[attentionDepths.Count];
         for (var l = 0; l < _layers; l++)
         {
             double n = 0;
-            var kept = new bool[attentionDepths.Count];
             for (var g = 0; g < attentionDepths.Count; g++)
             {
                 kept[g] = l < _layers - attentionDepths[g];

@@ -29,6 +29,16 @@ public sealed class Float64LlavaNext
     /// <summary>The packed image rows for tiles [count, 3, c, c] of an image of <paramref name="height"/> × <paramref name="width"/>.</summary>
     public double[][] ImageRows(double[] tiles, int count, int height, int width)
     {
+        var (baseRows, grid) = UnpaddedGrid(tiles, count, height, width);
+        return Pack(baseRows, grid);
+    }
+
+    /// <summary>
+    /// The base tile's feature rows and the tiles' features on their grid, unpadded to the image's aspect, as [y][x] →
+    /// feature (what <c>pack_image_features</c> holds before the newline column).
+    /// </summary>
+    public (double[][] BaseRows, double[][][] Grid) UnpaddedGrid(double[] tiles, int count, int height, int width)
+    {
         var c = _o.ImageSize;
         var plane = 3 * c * c;
         var features = Enumerable.Range(0, count).Select(t => _llava.ImageFeatures(tiles.AsSpan(t * plane, plane).ToArray())).ToArray();
@@ -60,16 +70,21 @@ public sealed class Float64LlavaNext
             (left, right) = (padding, gridWidth - padding);
         }
 
-        var newline = _llava.Weight(_o.Naming == "new" ? "model.image_newline" : "image_newline");
-        var rows = new List<double[]>(features[0]);
-        for (var y = top; y < bottom; y++)
-        {
-            for (var x = left; x < right; x++)
-            {
-                // Grid cell (y, x) is patch (y mod g, x mod g) of tile (y div g, x div g), tiles row-major after the base.
-                rows.Add(features[1 + ((y / g) * tileColumns) + (x / g)][((y % g) * g) + (x % g)]);
-            }
+        // Grid cell (y, x) is patch (y mod g, x mod g) of tile (y div g, x div g), tiles row-major after the base.
+        var grid = Enumerable.Range(top, bottom - top)
+            .Select(y => Enumerable.Range(left, right - left).Select(x => features[1 + ((y / g) * tileColumns) + (x / g)][((y % g) * g) + (x % g)]).ToArray())
+            .ToArray();
+        return (features[0], grid);
+    }
 
+    /// <summary>Base rows first, then the grid row by row with one <c>image_newline</c> after every row (none for the ablation).</summary>
+    public double[][] Pack(double[][] baseRows, double[][][] grid)
+    {
+        var newline = _llava.Weight(_o.Naming == "new" ? "model.image_newline" : "image_newline");
+        var rows = new List<double[]>(baseRows);
+        foreach (var line in grid)
+        {
+            rows.AddRange(line);
             if (!_withoutNewline)
             {
                 rows.Add(newline);
