@@ -23,7 +23,7 @@ public sealed class FrontierWalkTests
     public void SolverFrontierIsEveryBudgetsOptimumCheapestFirst(int seed)
     {
         var cost = Cost();
-        var solver = new PolicySolver(cost, RandomCurves(seed, ["system", "image_key", "image_rest"]));
+        var solver = new PolicySolver(cost, TinyDecoder.RandomCurves(seed, ["system", "image_key", "image_rest"]));
         var frontier = solver.Frontier();
         Assert.True(frontier.Count > 10, $"frontier of {frontier.Count}");
         for (var i = 0; i < frontier.Count; i++)
@@ -64,7 +64,7 @@ public sealed class FrontierWalkTests
     public void WalkReturnsTheCheapestPolicyMeetingTheTargetByBruteForceMeasuringFewerThanTheFrontier(int seed, double target)
     {
         var cost = Cost();
-        var curves = RandomCurves(seed, ["system", "image_key", "image_rest"]);
+        var curves = TinyDecoder.RandomCurves(seed, ["system", "image_key", "image_rest"]);
         var frontier = new PolicySolver(cost, curves).Frontier();
         // A fake evaluator whose "measured" divergence is a monotone function of the prediction (no model needed).
         static double Measured(double predicted) => (1.3 * predicted) + (0.1 * predicted * predicted);
@@ -162,29 +162,5 @@ public sealed class FrontierWalkTests
         }
     }
 
-    private static PolicyCost Cost() =>
-        new(new FlopsCostModel(new FlopsModel(Config, FlopsConvention.Gqa)), new MeanLayout(Groups, [6, 16, 48, 12.5], [0, 0, 0, 4]), Config.NumLayers);
-
-    private static List<DivergenceCurve> RandomCurves(int seed, string[] groups)
-    {
-        var random = new Random(seed);
-        var curves = new List<DivergenceCurve>();
-        foreach (var module in new[] { PolicyParameter.Attention, PolicyParameter.Mlp })
-        {
-            foreach (var group in groups)
-            {
-                var measured = new Dictionary<int, double> { [0] = 0 };
-                var value = 0.0;
-                for (var v = 1; v <= Config.NumLayers; v++)
-                {
-                    value += random.NextDouble() * (v == Config.NumLayers ? 1 : 0.2);
-                    measured[v] = value;
-                }
-
-                curves.Add(DivergenceCurve.FromMeasured(module, group, Config.NumLayers, measured));
-            }
-        }
-
-        return curves;
-    }
+    private static PolicyCost Cost() => TinyDecoder.Cost(new FlopsCostModel(new FlopsModel(Config, FlopsConvention.Gqa)));
 }

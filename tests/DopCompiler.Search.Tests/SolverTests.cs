@@ -32,7 +32,7 @@ public sealed class SolverTests
     public void SolverOptimumEqualsBruteForce(int seed, double fraction)
     {
         var cost = Cost(new FlopsCostModel(new FlopsModel(Config, FlopsConvention.Gqa)));
-        var curves = RandomCurves(seed, groups: ["system", "image_key", "image_rest"]);
+        var curves = TinyDecoder.RandomCurves(seed, groups: ["system", "image_key", "image_rest"]);
         var solver = new PolicySolver(cost, curves);
         var budget = fraction * cost.Of(DepthPolicy.Empty);
         var fast = solver.Solve(budget);
@@ -51,7 +51,7 @@ public sealed class SolverTests
     {
         var time = new TimeModel(0.4, 0.01, 0.0002, 0.3, 0.02, "test");
         var cost = Cost(time);
-        var solver = new PolicySolver(cost, RandomCurves(9, groups: ["system", "image_key", "image_rest"]));
+        var solver = new PolicySolver(cost, TinyDecoder.RandomCurves(9, groups: ["system", "image_key", "image_rest"]));
         var budget = fraction * cost.Of(DepthPolicy.Empty);
         Assert.Equal(solver.BruteForce(budget).PredictedKl, solver.Solve(budget).PredictedKl, 12);
     }
@@ -96,7 +96,7 @@ public sealed class SolverTests
     public void UnreachableBudgetReturnsTheCheapestPolicyMarkedInfeasible()
     {
         var cost = Cost(new FlopsCostModel(new FlopsModel(Config, FlopsConvention.Gqa)));
-        var solver = new PolicySolver(cost, RandomCurves(1, groups: ["image_key", "image_rest"]));
+        var solver = new PolicySolver(cost, TinyDecoder.RandomCurves(1, groups: ["image_key", "image_rest"]));
         var solution = solver.Solve(0.01 * cost.Of(DepthPolicy.Empty));
         Assert.False(solution.Feasible);
         Assert.Equal(4, solution.Policy.AttentionDepth["image_key"]);
@@ -107,7 +107,7 @@ public sealed class SolverTests
     public void LargerBudgetNeverIncreasesDivergence()
     {
         var cost = Cost(new FlopsCostModel(new FlopsModel(Config, FlopsConvention.Gqa)));
-        var solver = new PolicySolver(cost, RandomCurves(5, groups: ["system", "image_key", "image_rest"]));
+        var solver = new PolicySolver(cost, TinyDecoder.RandomCurves(5, groups: ["system", "image_key", "image_rest"]));
         var previous = double.PositiveInfinity;
         foreach (var fraction in new[] { 0.2, 0.3, 0.4, 0.6, 0.8, 1.0 })
         {
@@ -119,29 +119,5 @@ public sealed class SolverTests
         Assert.Equal(0, previous);
     }
 
-    private static PolicyCost Cost(ILayerCostModel model) =>
-        new(model, new MeanLayout(Groups, [6, 16, 48, 12.5], [0, 0, 0, 4]), Config.NumLayers);
-
-    private static List<DivergenceCurve> RandomCurves(int seed, string[] groups)
-    {
-        var random = new Random(seed);
-        var curves = new List<DivergenceCurve>();
-        foreach (var module in new[] { PolicyParameter.Attention, PolicyParameter.Mlp })
-        {
-            foreach (var group in groups)
-            {
-                var measured = new Dictionary<int, double> { [0] = 0 };
-                var value = 0.0;
-                for (var v = 1; v <= Config.NumLayers; v++)
-                {
-                    value += random.NextDouble() * (v == Config.NumLayers ? 1 : 0.2);
-                    measured[v] = value;
-                }
-
-                curves.Add(DivergenceCurve.FromMeasured(module, group, Config.NumLayers, measured));
-            }
-        }
-
-        return curves;
-    }
+    private static PolicyCost Cost(ILayerCostModel model) => TinyDecoder.Cost(model);
 }

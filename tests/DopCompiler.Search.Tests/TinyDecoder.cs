@@ -1,4 +1,6 @@
 using DopCompiler.Model.Configuration;
+using DopCompiler.Search.Curves;
+using DopCompiler.Search.Solving;
 
 namespace DopCompiler.Search.Tests;
 
@@ -20,4 +22,32 @@ internal static class TinyDecoder
         new("image_rest", "image_rest", true, 0.75),
         new("text", "text", false),
     ];
+
+    /// <summary><see cref="SplitGroups"/> priced by <paramref name="model"/> at a fixed layout (6, 16, 48 and 12.5 tokens; 4 of the text always kept).</summary>
+    public static PolicyCost Cost(ILayerCostModel model) =>
+        new(model, new MeanLayout(SplitGroups, [6, 16, 48, 12.5], [0, 0, 0, 4]), Config.NumLayers);
+
+    /// <summary>Random increasing curves for both modules of <paramref name="groups"/>: small steps, a large one at full depth.</summary>
+    public static List<DivergenceCurve> RandomCurves(int seed, string[] groups)
+    {
+        var random = new Random(seed);
+        var curves = new List<DivergenceCurve>();
+        foreach (var module in new[] { PolicyParameter.Attention, PolicyParameter.Mlp })
+        {
+            foreach (var group in groups)
+            {
+                var measured = new Dictionary<int, double> { [0] = 0 };
+                var value = 0.0;
+                for (var v = 1; v <= Config.NumLayers; v++)
+                {
+                    value += random.NextDouble() * (v == Config.NumLayers ? 1 : 0.2);
+                    measured[v] = value;
+                }
+
+                curves.Add(DivergenceCurve.FromMeasured(module, group, Config.NumLayers, measured));
+            }
+        }
+
+        return curves;
+    }
 }
